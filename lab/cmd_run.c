@@ -1,0 +1,216 @@
+/* sgp32lab: `sgp32lab run` — run scenario files and folders */
+#include "config.h"
+#include "lab/commands.h"
+#include "lab/lab.h"
+#include "lab/runner.h"
+#include "core/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sgp32lab run [OPTIONS] PATH...\n"
+		"\n"
+		"Run scenario files (*.scn), or every *.scn below a folder, in name order.\n"
+		"Each scenario runs in a fresh lab on a simulated clock; one line is printed\n"
+		"per step, then a summary.  All files are checked before any runs: an unknown\n"
+		"step or bad argument stops the run with FILE:LINE: message.\n"
+		"\n"
+		"Options:\n"
+		"  --junit FILE        write a JUnit XML report to FILE\n"
+		"  -v, --verbose       show the models' log (repeat for debug detail)\n"
+		"  --keep              keep each scenario's work folder (PKI, database) and print it\n"
+		"  --step-timeout MS   real-time limit of a single step (default 30000)\n"
+		"  --steps             list every step the scenario language has, and exit\n"
+		"  -h, --help          show this help\n"
+		"\n"
+		"Exit codes: 0 all scenarios passed (or were skipped), 1 a scenario failed,\n"
+		"2 usage error, unreadable file or invalid scenario.\n");
+}
+
+struct scn_list {
+	struct scenario **v;
+	size_t n;
+};
+
+static int list_add(struct scn_list *l, struct scenario *s)
+{
+	struct scenario **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	v[l->n++] = s;
+	l->v = v;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collect PATH: a file, or every *.scn below a folder (sorted, recursive). */
+static int collect(const char *path, struct scn_list *l, bool top, int *errors)
+{
+	struct stat st;
+	char err[1024];
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "sgp32lab run: %s: %s\n", path, strerror(errno));
+		(*errors)++;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		char **names = NULL;
+		size_t n = 0;
+		struct dirent *de;
+
+		if (!d) {
+			fprintf(stderr, "sgp32lab run: %s: %s\n", path, strerror(errno));
+			(*errors)++;
+			return 0;
+		}
+		while ((de = readdir(d))) {
+			char **nn;
+			if (de->d_name[0] == '.')
+				continue;
+			nn = realloc(names, (n + 1) * sizeof(*names));
+			if (!nn)
+				break;
+			names = nn;
+			names[n] = malloc(strlen(path) + strlen(de->d_name) + 2);
+			if (!names[n])
+				break;
+			sprintf(names[n++], "%s%s%s", path,
+				path[strlen(path) - 1] == '/' ? "" : "/", de->d_name);
+		}
+		closedir(d);
+		qsort(names, n, sizeof(*names), cmp_str);
+		for (size_t i = 0; i < n; i++) {
+			struct stat cst;
+			size_t len = strlen(names[i]);
+			if (stat(names[i], &cst) == 0 &&
+			    (S_ISDIR(cst.st_mode) ||
+			     (len > 4 && !strcmp(names[i] + len - 4, ".scn"))))
+				collect(names[i], l, false, errors);
+			free(names[i]);
+		}
+		free(names);
+		return 0;
+	}
+	if (!top && !S_ISREG(st.st_mode))
+		return 0;
+	{
+		struct scenario *s = scenario_load(path, err, sizeof(err));
+		if (!s || runner_check(s, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			scenario_free(s);
+			(*errors)++;
+			return 0;
+		}
+		if (list_add(l, s) < 0) {
+			scenario_free(s);
+			(*errors)++;
+		}
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "junit", required_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "step-timeout", required_argument, NULL, 't' },
+		{ "steps", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct runner_opts o = { .step_timeout_ms = 30000, .out = stdout };
+	const char *junit = NULL;
+	struct scn_list l = { 0 };
+	struct scn_result *res = NULL;
+	unsigned passed = 0, failed = 0, skipped = 0;
+	int verbose = 0, errors = 0, c, rc = EXIT_USAGE;
+	char err[512];
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': junit = optarg; break;
+		case 'v': verbose++; break;
+		case 'k': o.keep_workdir = true; break;
+		case 't':
+			if (step_parse_uint(optarg, 3600000, &o.step_timeout_ms) < 0 ||
+			    o.step_timeout_ms == 0) {
+				fprintf(stderr, "sgp32lab run: --step-timeout takes milliseconds (1 to 3600000)\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			printf("Scenario steps:\n");
+			step_registry_print(stdout);
+			printf("  require env=NAME\n      Skip the scenario when the environment variable NAME is unset.\n");
+			return 0;
+		case 'h': run_usage(stdout); return 0;
+		default: run_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "sgp32lab run: no scenario given\n");
+		run_usage(stderr);
+		return EXIT_USAGE;
+	}
+	log_set_deterministic(true);
+	log_set_level_all(verbose >= 2 ? LOGL_DEBUG : verbose ? LOGL_INFO : LOGL_NONE);
+	o.verbose = verbose > 0;
+
+	for (int i = optind; i < argc; i++)
+		collect(argv[i], &l, true, &errors);
+	if (errors) {
+		fprintf(stderr, "sgp32lab run: %d file%s not usable; nothing was run\n",
+			errors, errors == 1 ? "" : "s");
+		goto out;
+	}
+	if (l.n == 0) {
+		fprintf(stderr, "sgp32lab run: no *.scn files found\n");
+		goto out;
+	}
+	res = calloc(l.n, sizeof(*res));
+	if (!res)
+		goto out;
+	for (size_t i = 0; i < l.n; i++) {
+		runner_run(&o, l.v[i], &res[i]);
+		passed += res[i].outcome == SCN_PASSED;
+		failed += res[i].outcome == SCN_FAILED;
+		skipped += res[i].outcome == SCN_SKIPPED;
+	}
+	printf("\n");
+	for (size_t i = 0; i < l.n; i++)
+		printf("%-7s %-40s %6.2fs%s%s\n",
+		       res[i].outcome == SCN_PASSED ? "PASS" :
+		       res[i].outcome == SCN_FAILED ? "FAIL" : "SKIP",
+		       l.v[i]->name, res[i].seconds,
+		       res[i].message ? "  " : "", res[i].message ? res[i].message : "");
+	printf("scenarios: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
+	rc = failed ? 1 : 0;
+	if (junit && junit_write(junit, res, l.n, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sgp32lab run: cannot write the JUnit report: %s\n", err);
+		rc = EXIT_USAGE;
+	}
+out:
+	for (size_t i = 0; res && i < l.n; i++)
+		runner_result_free(&res[i]);
+	free(res);
+	for (size_t i = 0; i < l.n; i++)
+		scenario_free(l.v[i]);
+	free(l.v);
+	return rc;
+}

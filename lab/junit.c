@@ -1,0 +1,102 @@
+/* sgp32lab: JUnit XML report (the dialect Jenkins, GitLab and GitHub read) */
+#include "lab/runner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static void xml_escaped(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default:
+			/* XML 1.0 allows no control characters but TAB, LF, CR */
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+				fprintf(f, "?");
+			else
+				fputc(c, f);
+		}
+	}
+}
+
+/* The folder of a scenario, as the test class ("scenarios.euicc"). */
+static void write_classname(FILE *f, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char cls[512];
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (n >= sizeof(cls))
+		n = sizeof(cls) - 1;
+	memcpy(cls, path, n);
+	cls[n] = '\0';
+	for (char *p = cls; *p; p++)
+		if (*p == '/')
+			*p = '.';
+	while (cls[0] == '.')
+		memmove(cls, cls + 1, strlen(cls));
+	xml_escaped(f, n ? cls : "scenarios");
+}
+
+int junit_write(const char *path, const struct scn_result *res, size_t n,
+		char *err, size_t errlen)
+{
+	unsigned failed = 0, skipped = 0;
+	double total = 0;
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		failed += res[i].outcome == SCN_FAILED;
+		skipped += res[i].outcome == SCN_SKIPPED;
+		total += res[i].seconds;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(f, "<testsuites name=\"sgp32lab\" tests=\"%zu\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.3f\">\n",
+		n, failed, skipped, total);
+	fprintf(f, "  <testsuite name=\"sgp32lab\" tests=\"%zu\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.3f\">\n",
+		n, failed, skipped, total);
+	for (size_t i = 0; i < n; i++) {
+		const struct scn_result *r = &res[i];
+
+		fprintf(f, "    <testcase classname=\"");
+		write_classname(f, r->scn->path);
+		fprintf(f, "\" name=\"");
+		xml_escaped(f, r->scn->name);
+		fprintf(f, "\" file=\"");
+		xml_escaped(f, r->scn->path);
+		fprintf(f, "\" time=\"%.3f\">\n", r->seconds);
+		if (r->outcome == SCN_FAILED) {
+			fprintf(f, "      <failure message=\"");
+			xml_escaped(f, r->message ? r->message : "failed");
+			fprintf(f, "\" type=\"StepFailed\">");
+			xml_escaped(f, r->message ? r->message : "failed");
+			fprintf(f, "</failure>\n");
+		} else if (r->outcome == SCN_SKIPPED) {
+			fprintf(f, "      <skipped message=\"");
+			xml_escaped(f, r->message);
+			fprintf(f, "\"/>\n");
+		}
+		if (r->output) {
+			fprintf(f, "      <system-out>");
+			xml_escaped(f, r->output);
+			fprintf(f, "</system-out>\n");
+		}
+		fprintf(f, "    </testcase>\n");
+	}
+	fprintf(f, "  </testsuite>\n</testsuites>\n");
+	if (fclose(f) != 0) {
+		snprintf(err, errlen, "%s: write error", path);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,104 @@
+/* sgp32lab: the lab — one event loop, one clock, one work folder, and the
+ * models that a scenario or the sandbox brings up in it.
+ *
+ * lab/ is the wiring layer: it owns the role models and offers their steps
+ * to the scenario runner.  Role folders know nothing about scenarios; each
+ * lab/steps_<area>.c file turns scenario steps into calls of one area's
+ * public API. */
+#ifndef SGP_LAB_LAB_H
+#define SGP_LAB_LAB_H
+
+#include "lab/scenario.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct event_base;
+struct sgp_clock;
+struct lab_pki;
+struct lab_http;
+
+/* 2026-01-01T00:00:00Z: where the simulated clock of every run starts, so
+ * runs are reproducible. */
+#define LAB_EPOCH_MS UINT64_C(1767225600000)
+
+struct lab {
+	struct event_base *base;
+	struct sgp_clock *clock;
+	char *workdir;		/* private folder of this run, removed at the end */
+	bool keep_workdir;
+	char curve[8];		/* "nist" or "brp" */
+	unsigned devices;
+	uint32_t roles;		/* LAB_ROLE_* bits declared by `lab roles=` */
+	bool declared;		/* a `lab` line was seen */
+
+	/* per-area state, owned by the steps_<area>.c that created it */
+	struct lab_pki *pki;
+	struct lab_http *http;
+};
+
+enum lab_role {
+	LAB_ROLE_EUICC,
+	LAB_ROLE_IPA,
+	LAB_ROLE_EIM,
+	LAB_ROLE_SMDP,
+	LAB_ROLE_SMDS,
+	LAB_ROLE_COUNT
+};
+
+struct lab *lab_new(struct event_base *base, bool simulated_clock, const char *workdir);
+void lab_free(struct lab *lab);
+const char *lab_role_name(enum lab_role role);
+
+/* --- steps --- */
+
+enum step_result {
+	STEP_OK,
+	STEP_FAIL,
+	STEP_PENDING,	/* finishes later through step_done() */
+};
+
+struct step_ctx;
+
+struct step_def {
+	const char *keyword;	/* first word: "pki", "expect", "wait", ... */
+	const char *object;	/* second word, or NULL when the step has none */
+	const char *usage;	/* e.g. "pki verify cert=NAME role=ROLE [result=REASON]" */
+	const char *help;	/* one sentence */
+	/* Check the arguments when the file is loaded (may be NULL). */
+	int (*check)(const struct scn_step *st, char *err, size_t errlen);
+	enum step_result (*run)(struct lab *lab, const struct scn_step *st,
+				struct step_ctx *ctx);
+};
+
+/* Why a step failed, or a note on success (printed after the step). */
+void step_msg(struct step_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Complete a STEP_PENDING step. */
+void step_done(struct step_ctx *ctx, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The registry (lab/steps.c): every step the runner knows, area by area. */
+const struct step_def *step_lookup(const struct scn_step *st);
+void step_registry_print(FILE *out);
+/* Let every area free what it set up in this lab. */
+void step_tables_teardown(struct lab *lab);
+
+/* Each area lists its steps (lab/steps_*.c). */
+struct step_table {
+	const struct step_def *defs;
+	size_t count;
+	void (*teardown)(struct lab *lab);	/* frees the area's state */
+};
+extern const struct step_table steps_builtin;
+extern const struct step_table steps_pki;
+extern const struct step_table steps_decode;
+extern const struct step_table steps_http;
+
+/* Shared argument helpers for step implementations. */
+int step_check_keys(const struct scn_step *st, int first, const char *const *keys,
+		    char *err, size_t errlen);
+int step_parse_uint(const char *text, unsigned max, unsigned *out);
+
+#endif

@@ -1,0 +1,184 @@
+/* sgp32lab: steps every scenario may use — the lab declaration and the
+ * simulated clock */
+#include "lab/lab.h"
+#include "core/clock.h"
+#include "core/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Roles whose models this build contains; `lab roles=` may name only these.
+ * Each role's issue adds its bit when its model and steps land. */
+static const uint32_t roles_available = 0;
+
+static int parse_roles(const char *list, uint32_t *mask, char *err, size_t errlen)
+{
+	char buf[256];
+	char *save = NULL;
+
+	*mask = 0;
+	if (strlen(list) >= sizeof(buf)) {
+		snprintf(err, errlen, "roles= list too long");
+		return -1;
+	}
+	strcpy(buf, list);
+	for (char *r = strtok_r(buf, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+		int found = -1;
+		for (int i = 0; i < LAB_ROLE_COUNT; i++)
+			if (strcmp(r, lab_role_name(i)) == 0)
+				found = i;
+		if (found < 0) {
+			snprintf(err, errlen, "unknown role '%s' (roles: euicc, ipa, eim, smdp, smds)", r);
+			return -1;
+		}
+		if (!(roles_available & (1u << found))) {
+			snprintf(err, errlen, "role '%s' is not part of this build yet", r);
+			return -1;
+		}
+		*mask |= 1u << found;
+	}
+	return 0;
+}
+
+static int lab_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "roles", "curve", "devices", NULL };
+	const char *v;
+	uint32_t mask;
+	unsigned n;
+
+	if (step_check_keys(st, 1, keys, err, errlen) < 0)
+		return -1;
+	if ((v = step_arg(st, "curve")) && strcmp(v, "nist") && strcmp(v, "brp")) {
+		snprintf(err, errlen, "curve must be nist or brp, not '%s'", v);
+		return -1;
+	}
+	if ((v = step_arg(st, "devices")) && (step_parse_uint(v, 10000, &n) < 0 || n == 0)) {
+		snprintf(err, errlen, "devices must be a number from 1 to 10000");
+		return -1;
+	}
+	if ((v = step_arg(st, "roles")) && parse_roles(v, &mask, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static enum step_result lab_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	const char *v;
+	char err[256];
+
+	if (lab->declared) {
+		step_msg(ctx, "the lab is already declared (one `lab` line per scenario)");
+		return STEP_FAIL;
+	}
+	lab->declared = true;
+	if ((v = step_arg(st, "curve")))
+		snprintf(lab->curve, sizeof(lab->curve), "%s", v);
+	if ((v = step_arg(st, "devices")))
+		step_parse_uint(v, 10000, &lab->devices);
+	if ((v = step_arg(st, "roles")) && parse_roles(v, &lab->roles, err, sizeof(err)) < 0) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	return STEP_OK;
+}
+
+static int wait_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	uint64_t ms;
+
+	if (st->argc != 2 || sgp_duration_parse(st->argv[1], &ms) < 0) {
+		snprintf(err, errlen, "wait takes one duration such as 500ms, 30s, 10m, 2h or 1d");
+		return -1;
+	}
+	return 0;
+}
+
+static enum step_result wait_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	uint64_t ms = 0;
+	int fired;
+
+	if (!sgp_clock_is_simulated(lab->clock)) {
+		step_msg(ctx, "wait needs the simulated clock of a scenario run; the sandbox runs in real time");
+		return STEP_FAIL;
+	}
+	sgp_duration_parse(st->argv[1], &ms);
+	fired = sgp_clock_advance(lab->clock, ms);
+	if (fired < 0) {
+		step_msg(ctx, "the clock cannot be advanced: %s", sgp_strerror(fired));
+		return STEP_FAIL;
+	}
+	step_msg(ctx, "%d timer%s fired", fired, fired == 1 ? "" : "s");
+	return STEP_OK;
+}
+
+/* "2026-01-01T00:10:00Z" -> seconds since the epoch */
+static int parse_utc(const char *text, time_t *out)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	if (!end || *end)
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+static int clock_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "at", NULL };
+	const char *v = step_arg(st, "at");
+	time_t t;
+
+	if (step_check_keys(st, 2, keys, err, errlen) < 0)
+		return -1;
+	if (!v || parse_utc(v, &t) < 0) {
+		snprintf(err, errlen, "at= must be a UTC time such as 2026-01-01T00:10:00Z");
+		return -1;
+	}
+	return 0;
+}
+
+static enum step_result clock_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	time_t want = 0, now = sgp_clock_now(lab->clock);
+	struct tm tm;
+	char buf[32];
+
+	parse_utc(step_arg(st, "at"), &want);
+	gmtime_r(&now, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (now != want) {
+		step_msg(ctx, "the lab clock shows %s", buf);
+		return STEP_FAIL;
+	}
+	return STEP_OK;
+}
+
+static const struct step_def builtin_defs[] = {
+	{
+		.keyword = "lab",
+		.usage = "lab [roles=ROLE,...] [curve=nist|brp] [devices=N]",
+		.help = "Declare the lab: simulated roles, the PKI's curve, the number of devices.",
+		.check = lab_check, .run = lab_run,
+	},
+	{
+		.keyword = "wait",
+		.usage = "wait DURATION",
+		.help = "Advance the simulated clock (500ms, 30s, 10m, 2h, 1d), firing due timers.",
+		.check = wait_check, .run = wait_run,
+	},
+	{
+		.keyword = "expect", .object = "clock",
+		.usage = "expect clock at=YYYY-MM-DDTHH:MM:SSZ",
+		.help = "Check the simulated clock (every run starts at 2026-01-01T00:00:00Z).",
+		.check = clock_check, .run = clock_run,
+	},
+};
+
+const struct step_table steps_builtin = {
+	.defs = builtin_defs,
+	.count = sizeof(builtin_defs) / sizeof(builtin_defs[0]),
+};
