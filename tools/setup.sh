@@ -1,0 +1,34 @@
+#!/bin/sh
+# Set up sgp32lab on a Debian bookworm machine: install the packages it
+# needs (apt-get, through sudo when not root), build it in ./build, and run
+# the bundled scenarios.  Safe to run again: it installs only what is
+# missing and rebuilds only what changed.
+set -eu
+cd "$(dirname "$0")/.."
+
+PACKAGES="build-essential autoconf automake libtool pkg-config asn1c check
+	libevent-dev libssl-dev libsqlite3-dev libjansson-dev openssl python3"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "== installing:$missing"
+	if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+	$SUDO apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+echo "== building in ./build"
+[ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi
+mkdir -p build
+cd build
+[ -f Makefile ] || ../configure --enable-werror
+make -j"$jobs"
+
+echo "== running the bundled scenarios"
+./lab/sgp32lab run --junit scenarios-report.xml ../scenarios
+echo "== done: the JUnit report is build/scenarios-report.xml; run the tests with: make -C build check"

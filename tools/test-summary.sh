@@ -1,0 +1,31 @@
+#!/bin/sh
+# Print one closing line for a finished `make check` in the build folders
+# given: the Check unit tests' counts plus the scenario counts, as
+# "tests: N passed, N failed".
+passed=0; failed=0
+for dir in "$@"; do
+	for log in "$dir"/tests/unit/test_*.log; do
+		[ -f "$log" ] || continue
+		line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1)
+		if [ -z "$line" ]; then
+			failed=$((failed + 1))	# the test program died before Check reported
+			continue
+		fi
+		n=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+		f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1+\2/')
+		f=$((f))
+		passed=$((passed + n - f)); failed=$((failed + f))
+	done
+	for log in "$dir"/tests/*.log; do
+		[ -f "$log" ] || continue
+		line=$(grep -E '^(scenarios|cli): [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+		if [ -z "$line" ]; then
+			failed=$((failed + 1))
+			continue
+		fi
+		passed=$((passed + $(echo "$line" | sed -E 's/^[a-z]+: ([0-9]+) passed.*/\1/')))
+		failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+	done
+done
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
