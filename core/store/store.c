@@ -294,12 +294,12 @@ void sgp_store_close(struct sgp_store *st)
 
 int64_t sgp_store_changes(const struct sgp_store *st)
 {
-	return sqlite3_changes(st->db);
+	return st ? sqlite3_changes(st->db) : 0;
 }
 
 int64_t sgp_store_last_insert_rowid(const struct sgp_store *st)
 {
-	return sqlite3_last_insert_rowid(st->db);
+	return st ? sqlite3_last_insert_rowid(st->db) : 0;
 }
 
 int sgp_store_integrity_check(struct sgp_store *st)

@@ -67,7 +67,8 @@ void sgp_store_close(struct sgp_store *st);
  * context), "" if none yet.  Valid until the next failing call. */
 const char *sgp_store_errmsg(const struct sgp_store *st);
 
-/* Run SQL text without results (one or more statements; DDL, PRAGMA). */
+/* Run SQL text without results (one or more statements; DDL, PRAGMA).
+ * Never BEGIN/COMMIT/ROLLBACK through it: use the transaction helpers. */
 int sgp_store_exec(struct sgp_store *st, const char *sql);
 /* PRAGMA integrity_check: 0 when "ok", else SGP_ERR_STORE with the first
  * problem in sgp_store_errmsg(). */
@@ -91,7 +92,7 @@ struct sgp_store_schema {
 /* Apply the steps the database lacks, each in its own IMMEDIATE
  * transaction together with its version bump.  Idempotent.  A failing step
  * is rolled back (earlier steps stay), the result is its error and
- * sgp_store_errmsg() names the schema and step number.  A database whose
+ * sgp_store_errmsg() names the schema and step ("step N" is steps[N-1]).  A database whose
  * version of this schema is above n_steps is refused: SGP_ERR_UNSUPPORTED. */
 int sgp_store_migrate(struct sgp_store *st, const struct sgp_store_schema *schema);
 /* Current version of a schema (0 if never migrated). */
@@ -115,8 +116,10 @@ int sgp_store_tx(struct sgp_store *st, sgp_store_tx_fn fn, void *arg);
  * sgp_store_prepare() returns the store's cached statement for that SQL
  * text (compiling it on first use), reset and with bindings cleared; it
  * stays valid until sgp_store_close().  Preparing the same text again
- * resets it, so don't interleave two uses of one SQL text.  Bind indexes
- * and column numbers follow SQLite: binds from 1, columns from 0. */
+ * resets it, so don't interleave two uses of one SQL text.  A SELECT left
+ * on a row holds its read snapshot: step it to DONE or reset it before the
+ * next transaction.  Bind indexes and column numbers follow SQLite: binds
+ * from 1, columns from 0. */
 int sgp_store_prepare(struct sgp_store *st, const char *sql, struct sgp_stmt **out);
 
 int sgp_stmt_bind_int64(struct sgp_stmt *s, int idx, int64_t v);
