@@ -1,5 +1,4 @@
 /* sgp32lab: unit tests for core/store (SQLite layer) */
-#define _GNU_SOURCE
 #include "core/err.h"
 #include "core/log.h"
 #include "core/store/store.h"
