@@ -67,6 +67,12 @@ int sgp_bsp_derive_keys(const uint8_t *shs, size_t shs_len, uint8_t key_type,
 	return rc;
 }
 
+void sgp_bsp_keys_wipe(struct sgp_bsp_keys *keys)
+{
+	if (keys)
+		OPENSSL_cleanse(keys, sizeof(*keys));
+}
+
 void sgp_bsp_init(struct sgp_bsp *bsp, const struct sgp_bsp_keys *keys)
 {
 	sgp_bsp_replace_session_keys(bsp, keys->s_enc, keys->s_mac, keys->mcv);

@@ -73,6 +73,10 @@ int sgp_bsp_derive_keys(const uint8_t *shs, size_t shs_len, uint8_t key_type,
 			uint8_t key_len, const uint8_t *host_id, size_t host_id_len,
 			const uint8_t *eid, size_t eid_len, struct sgp_bsp_keys *out);
 
+/* Wipe derived keys once they have been handed to sgp_bsp_init(). */
+void sgp_bsp_keys_wipe(struct sgp_bsp_keys *keys);
+
+/* Start a session: the keys are copied, the block counter set to 1. */
 void sgp_bsp_init(struct sgp_bsp *bsp, const struct sgp_bsp_keys *keys);
 /* ReplaceSessionKeys (SGP.22 §5.5.4): PPK-ENC, PPK-MAC and the initial MCV
  * take over; the block counter starts again at 1. */

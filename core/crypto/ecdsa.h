@@ -27,7 +27,9 @@ int sgp_ecdsa_sign(const struct sgp_key *key, const uint8_t *msg, size_t len,
 int sgp_ecdsa_verify(const struct sgp_key *key, const uint8_t *msg, size_t len,
 		     const uint8_t *sig, size_t sig_len);
 
-/* The same with DER ECDSA-Sig-Value signatures; out is replaced. */
+/* The same with DER ECDSA-Sig-Value signatures; out is replaced.  A DER
+ * signature that is malformed or not minimal does not verify
+ * (SGP_ERR_VERIFY). */
 int sgp_ecdsa_sign_der(const struct sgp_key *key, const uint8_t *msg, size_t len,
 		       struct sgp_buf *out);
 int sgp_ecdsa_verify_der(const struct sgp_key *key, const uint8_t *msg, size_t len,

@@ -6,6 +6,25 @@
 
 #include <openssl/crypto.h>
 
+int sgp_ecka_generate_otk(enum sgp_curve curve, struct sgp_key **otk,
+			  uint8_t otpk[SGP_CURVE_POINT_LEN])
+{
+	struct sgp_key *k = NULL;
+	int rc;
+
+	if (!otk || !otpk)
+		return SGP_ERR_INVAL;
+	rc = sgp_key_generate(curve, &k);
+	if (!rc)
+		rc = sgp_key_export_point(k, otpk);
+	if (rc) {
+		sgp_key_free(k);
+		return rc;
+	}
+	*otk = k;
+	return SGP_OK;
+}
+
 int sgp_ecka_shared_secret(const struct sgp_key *own, const struct sgp_key *peer,
 			   uint8_t shs[SGP_ECKA_SHS_LEN])
 {

@@ -15,6 +15,11 @@
 
 #define SGP_ECKA_SHS_LEN 32
 
+/* Generate a one-time key pair otSK/otPK on curve and export otPK as the
+ * uncompressed point that goes on the wire (euiccOtpk / smdpOtpk, tag 5F49). */
+int sgp_ecka_generate_otk(enum sgp_curve curve, struct sgp_key **otk,
+			  uint8_t otpk[SGP_CURVE_POINT_LEN]);
+
 /* own: a key pair; peer: a public key on the same curve.  SGP_ERR_INVAL if
  * own has no private key or the curves differ; SGP_ERR_CRYPTO if OpenSSL
  * refuses the peer key.  shs is wiped on failure. */

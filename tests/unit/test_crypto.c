@@ -319,6 +319,8 @@ START_TEST(test_bsp_segment_vectors)
 	derive_vector_keys(1, &keys);
 	sgp_bsp_init(&tx, &keys);
 	sgp_bsp_init(&rx, &keys);
+	sgp_bsp_keys_wipe(&keys);
+	ck_assert_uint_eq(keys.s_enc[0] | keys.s_mac[0] | keys.mcv[0], 0);
 	wrap_vectors(&tx, segs);
 	ck_assert_uint_eq(tx.block_counter, 4);
 
@@ -779,11 +781,9 @@ START_TEST(test_ecka_agreement)
 	uint8_t pt[65], shs_e[32], shs_d[32], x[32];
 
 	/* otSK/otPK.EUICC.ECKA and otSK/otPK.DP.ECKA, points exchanged on the wire */
-	ck_assert_int_eq(sgp_key_generate(curve, &euicc), SGP_OK);
-	ck_assert_int_eq(sgp_key_generate(curve, &smdp), SGP_OK);
-	ck_assert_int_eq(sgp_key_export_point(euicc, pt), SGP_OK);
+	ck_assert_int_eq(sgp_ecka_generate_otk(curve, &euicc, pt), SGP_OK);
 	ck_assert_int_eq(sgp_key_import_point(curve, pt, 65, &euicc_pub), SGP_OK);
-	ck_assert_int_eq(sgp_key_export_point(smdp, pt), SGP_OK);
+	ck_assert_int_eq(sgp_ecka_generate_otk(curve, &smdp, pt), SGP_OK);
 	ck_assert_int_eq(sgp_key_import_point(curve, pt, 65, &smdp_pub), SGP_OK);
 
 	ck_assert_int_eq(sgp_ecka_shared_secret(euicc, smdp_pub, shs_e), SGP_OK);
