@@ -15,10 +15,14 @@
  * - struct http_request (server side): owned by the server.  A handler that
  *   does not answer at once may keep the pointer; it stays valid until the
  *   handler calls http_request_reply() exactly once, or until the abort
- *   callback (http_request_set_abort_cb) runs - the client went away, the
- *   server's per-request timeout expired (the server then answers 503
- *   itself), or the server is being freed.  After either event the pointer
- *   is dead.  A handler that keeps the pointer must set an abort callback.
+ *   callback (http_request_set_abort_cb) runs - the server's per-request
+ *   timeout expired (the server then answers 503 itself), the server is
+ *   being freed, or evhttp reported the connection gone.  After either
+ *   event the pointer is dead.  A handler that keeps the pointer must set
+ *   an abort callback.  Note: libevent 2.1 stops reading a connection
+ *   while its request is with the handler, so a client that disconnects
+ *   meanwhile is usually noticed only when the answer is written (the
+ *   answer is then dropped; nothing leaks) or at the request timeout.
  * - struct http_call (client side): owned by the client.  It stays valid
  *   until its callback has returned or http_call_cancel() was called; a
  *   cancelled call's callback is never invoked.  http_client_free() cancels
@@ -164,7 +168,7 @@ struct http_result {
 	const char *detail;	/* human-readable reason, e.g. the verify error */
 	int status;		/* HTTP status, 0 on transport error */
 	const char *content_type; /* NULL if absent */
-	const uint8_t *body;
+	const uint8_t *body;	/* NULL on transport error */
 	size_t body_len;
 	const void *priv_headers; /* for http_result_header() */
 };

@@ -87,7 +87,8 @@ static void client_cb(const struct http_result *res, void *arg)
 	snprintf(g->detail, sizeof(g->detail), "%s", res->detail ? res->detail : "");
 	snprintf(g->ctype, sizeof(g->ctype), "%s", res->content_type ? res->content_type : "");
 	g->len = res->body_len;
-	if (res->body_len < sizeof(g->body)) {
+	ck_assert(res->rc == 0 || (res->body == NULL && res->body_len == 0));
+	if (res->body && res->body_len < sizeof(g->body)) {
 		memcpy(g->body, res->body, res->body_len);
 		g->body[res->body_len] = '\0';
 	}
@@ -675,6 +676,50 @@ START_TEST(test_malformed_requests)
 }
 END_TEST
 
+START_TEST(test_ipv6)
+{
+	struct http_server_cfg cfg = { .addr = "::1" };
+	struct http_client *cli;
+	struct http_server *srv;
+	char url[128];
+	struct got g;
+	int err;
+
+	srv = http_server_new(base, &cfg, &err);
+	if (!srv) {
+		fprintf(stderr, "skipped: no IPv6 loopback\n");
+		return;
+	}
+	ck_assert_int_eq(http_server_add_route(srv, "/echo", false, echo_handler, NULL), 0);
+	cli = client(NULL, 0);
+	snprintf(url, sizeof(url), "http://[::1]:%u/echo", (unsigned)http_server_port(srv));
+	g = post(cli, url, "six", 0);
+	ck_assert_msg(g.rc == 0, "rc %d: %s", g.rc, g.detail);
+	ck_assert_str_eq(g.body, "echo:six");
+	http_client_free(cli);
+	http_server_free(srv);
+}
+END_TEST
+
+/* A client that stops in the middle of its request line is dropped after
+ * the idle timeout (no slow-client exhaustion). */
+START_TEST(test_stalled_request)
+{
+	struct http_server_cfg cfg = { .idle_timeout_ms = 200 };
+	struct http_server *srv;
+	struct raw_rd r = { 0 };
+	int err;
+
+	srv = http_server_new(base, &cfg, &err);
+	ck_assert_ptr_nonnull(srv);
+	r.fd = raw_connect(http_server_port(srv));
+	raw_send(r.fd, "POST /ec", 8);
+	raw_read_all(&r);
+	ck_assert_int_eq(raw_status(&r), 0);
+	http_server_free(srv);
+}
+END_TEST
+
 START_TEST(test_timeouts)
 {
 	struct held h = { 0 };
@@ -850,6 +895,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_async_answer);
 	tcase_add_test(tc, test_client_gone_before_async_answer);
 	tcase_add_test(tc, test_malformed_requests);
+	tcase_add_test(tc, test_ipv6);
+	tcase_add_test(tc, test_stalled_request);
 	tcase_add_test(tc, test_timeouts);
 	tcase_add_test(tc, test_transport_errors);
 	tcase_add_test(tc, test_sslkeylogfile);
