@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -229,11 +230,10 @@ static int add_euicc_loaded(struct sgp_pki *pki, const char *name_eid, X509 *cer
 static int load_project(struct sgp_pki *pki, const char *dir)
 {
 	char cname[80], kname[80], eid[SGP_EID_LEN + 1];
-	struct dirent *de;
+	struct dirent **list;
 	X509 *cert;
 	EVP_PKEY *key;
-	DIR *d;
-	int rc = SGP_OK;
+	int rc = SGP_OK, n;
 
 	for (int r = 0; r < SGP_PKI_ROLE_COUNT; r++) {
 		if (r == SGP_PKI_ROLE_EUICC)
@@ -247,24 +247,28 @@ static int load_project(struct sgp_pki *pki, const char *dir)
 			return rc;
 		pki_set(pki, (enum sgp_pki_role)r, cert, key);
 	}
-	d = opendir(dir);
-	if (!d)
+	/* eUICCs in EID order, so that a directory always loads the same way. */
+	n = scandir(dir, &list, NULL, alphasort);
+	if (n < 0)
 		return SGP_ERR_IO;
-	while (!rc && (de = readdir(d))) {
-		size_t n = strlen(de->d_name);
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+		size_t len = strlen(name);
 
-		if (!is_euicc_file(de->d_name) || strcmp(de->d_name + n - 4, ".pem") ||
-		    n - 10 > SGP_EID_LEN)
+		if (rc || !is_euicc_file(name) || strcmp(name + len - 4, ".pem") ||
+		    len - 10 > SGP_EID_LEN)
 			continue;
-		memcpy(eid, de->d_name + 6, n - 10);
-		eid[n - 10] = '\0';
+		memcpy(eid, name + 6, len - 10);
+		eid[len - 10] = '\0';
 		snprintf(cname, sizeof(cname), "euicc-%s.pem", eid);
 		snprintf(kname, sizeof(kname), "euicc-%s.key", eid);
 		rc = load_pair(dir, cname, kname, &cert, &key);
 		if (!rc)
 			rc = add_euicc_loaded(pki, eid, cert, key);
 	}
-	closedir(d);
+	for (int i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
 	return rc;
 }
 
