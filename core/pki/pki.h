@@ -125,9 +125,11 @@ int sgp_pki_add_euicc(struct sgp_pki *pki, const char *eid);
  * holds a PKI and force is false.  With force, old files are replaced and
  * stale euicc-*.pem/.key removed. */
 int sgp_pki_save(const struct sgp_pki *pki, const char *dir, bool force);
-/* Load a PKI from dir (project layout, else SGP.26 layout with the curve's
- * files; in the SGP.26 layout both CIs are trusted).  Roles without files
- * stay empty; a CI certificate is required. */
+/* Load a PKI from dir: the project layout (curve then comes from the
+ * files), else the SGP.26 layout with the given curve's files (both of its
+ * CIs are trusted).  Roles without files stay empty, a certificate without
+ * its key is loaded public only; a CI certificate is required.  A key that
+ * does not match its certificate is SGP_ERR_CRYPTO. */
 int sgp_pki_load(const char *dir, enum sgp_pki_curve curve, struct sgp_pki **out);
 void sgp_pki_free(struct sgp_pki *pki);
 

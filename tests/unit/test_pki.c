@@ -550,6 +550,15 @@ START_TEST(test_overwrite_needs_force)
 	ck_result(ver(ld, sgp_pki_cert(ld, SGP_PKI_ROLE_EUICC), SGP_PKI_ROLE_EUICC, NULL, T_NOW, NULL),
 		  SGP_PKI_OK);
 	sgp_pki_free(ld);
+	/* Without its EUM an eUICC certificate cannot be verified. */
+	snprintf(sub, sizeof(sub), "%s/new/eum.pem", dir);
+	ck_assert_int_eq(unlink(sub), 0);
+	snprintf(sub, sizeof(sub), "%s/new", dir);
+	ck_assert_int_eq(sgp_pki_load(sub, SGP_PKI_CURVE_NIST, &ld), SGP_OK);
+	ck_assert_ptr_null(sgp_pki_cert(ld, SGP_PKI_ROLE_EUM));
+	ck_result(ver(ld, sgp_pki_cert(ld, SGP_PKI_ROLE_EUICC), SGP_PKI_ROLE_EUICC, NULL, T_NOW, NULL),
+		  SGP_PKI_NO_EUM);
+	sgp_pki_free(ld);
 	/* A directory that merely holds other files is no PKI. */
 	snprintf(sub, sizeof(sub), "%s/other", dir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
