@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Also declared in lab/lab.h, which dispatches the sub-commands. */
+/* cmd_decode() is declared with the other commands. */
 #include "lab/commands.h"
 
 /* Text input may spell DER_MAX_INPUT bytes as hex (2 chars per byte)
