@@ -29,7 +29,7 @@ enum text_enc { ENC_AUTO, ENC_HEX, ENC_BASE64 };
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: sgp32lab decode [--type NAME] [--format xer] [--hex|--base64] INPUT\n"
+"Usage: sgp32lab decode [--type NAME] [--format xer] [--hex|--base64] INPUT\n"
 "       sgp32lab decode --list-types\n"
 "\n"
 "Decode one DER-encoded SGP.22 v2.5 / SGP.32 v1.2 message and print it as\n"

@@ -31,7 +31,7 @@ static const char roles_help[] = "ci|eum|euicc|dpauth|dppb|dptls|dsauth|dstls|ei
 static void usage_main(FILE *f)
 {
 	fprintf(f,
-		"usage: sgp32lab pki init DIR [--curve nist|brp] [--eid EID]... [--force]\n"
+		"Usage: sgp32lab pki init DIR [--curve nist|brp] [--eid EID]... [--force]\n"
 		"       sgp32lab pki verify DIR CERTFILE [--role ROLE] [--at TIME] [--eid EID] [--curve nist|brp]\n"
 		"       sgp32lab pki show DIR [--curve nist|brp]\n"
 		"Run 'sgp32lab pki SUBCOMMAND --help' for details.\n"
@@ -41,7 +41,7 @@ static void usage_main(FILE *f)
 static void usage_init(FILE *f)
 {
 	fprintf(f,
-		"usage: sgp32lab pki init DIR [--curve nist|brp] [--eid EID]... [--force]\n"
+		"Usage: sgp32lab pki init DIR [--curve nist|brp] [--eid EID]... [--force]\n"
 		"Generate a lab PKI after the SGP.22 v2.5 certificate profiles and write it\n"
 		"to DIR (created if missing) as PEM files, private keys with mode 0600:\n"
 		"  ci.pem/.key      Certificate Issuer (self-signed root)\n"
@@ -62,7 +62,7 @@ static void usage_init(FILE *f)
 static void usage_verify(FILE *f)
 {
 	fprintf(f,
-		"usage: sgp32lab pki verify DIR CERTFILE [--role ROLE] [--at TIME] [--eid EID] [--curve nist|brp]\n"
+		"Usage: sgp32lab pki verify DIR CERTFILE [--role ROLE] [--at TIME] [--eid EID] [--curve nist|brp]\n"
 		"Verify CERTFILE (PEM or DER) the SGP.22 way against the PKI in DIR (a lab PKI\n"
 		"or the GSMA SGP.26 layout): CI found by key identifier, signature, validity,\n"
 		"role policy, key usage; an eUICC certificate is checked against DIR's EUM\n"
@@ -80,7 +80,7 @@ static void usage_verify(FILE *f)
 static void usage_show(FILE *f)
 {
 	fprintf(f,
-		"usage: sgp32lab pki show DIR [--curve nist|brp]\n"
+		"Usage: sgp32lab pki show DIR [--curve nist|brp]\n"
 		"List the certificates of the PKI in DIR (lab or SGP.26 layout; --curve picks\n"
 		"the SGP.26 set, default nist): role, subject, serial, key identifiers,\n"
 		"validity, policy, EID, and whether the private key is present.\n"

@@ -7,11 +7,9 @@
 
 static const struct step_table *const step_tables[] = {
 	&steps_builtin,
-#ifdef LAB_HAVE_AREAS
 	&steps_pki,
 	&steps_decode,
 	&steps_http,
-#endif
 };
 #define NUM_TABLES (sizeof(step_tables) / sizeof(step_tables[0]))
 

@@ -10,6 +10,7 @@
  * saved in the run's work folder under pki/, where TLS endpoints read it. */
 #include "lab/lab.h"
 #include "lab/lab_pki.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/pki/pki.h"

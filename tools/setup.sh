@@ -30,5 +30,10 @@ cd build
 make -j"$jobs"
 
 echo "== running the bundled scenarios"
+# scenarios that check the GSMA SGP.26 test PKI read it from beside the checkout
+if [ -z "${SGP_REFERENCE_DIR:-}" ] && [ -d ../../shared/reference ]; then
+	SGP_REFERENCE_DIR=$(cd ../../shared/reference && pwd)
+	export SGP_REFERENCE_DIR
+fi
 ./lab/sgp32lab run --junit scenarios-report.xml ../scenarios
 echo "== done: the JUnit report is build/scenarios-report.xml; run the tests with: make -C build check"

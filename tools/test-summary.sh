@@ -12,11 +12,12 @@ for dir in "$@"; do
 			continue
 		fi
 		n=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
-		f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1+\2/')
-		f=$((f))
+		fl=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+),.*/\1/')
+		er=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+		f=$((fl + er))
 		passed=$((passed + n - f)); failed=$((failed + f))
 	done
-	for log in "$dir"/tests/*.log; do
+	for log in "$dir"/tests/*.sh.log; do
 		[ -f "$log" ] || continue
 		line=$(grep -E '^(scenarios|cli): [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 		if [ -z "$line" ]; then

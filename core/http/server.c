@@ -460,10 +460,16 @@ int http_request_reply(struct http_request *req, int status, const char *content
 {
 	struct evhttp_request *ereq = req->ereq;
 	struct evkeyvalq *h = evhttp_request_get_output_headers(ereq);
-	struct evbuffer *b = NULL;
+	struct evbuffer *b = evbuffer_new();
 	int rc = SGP_OK;
 
+	/* Copy the answer before the request dies: a handler may answer with
+	 * bytes that belong to the request (an echo of its body, a header). */
+	if (!b || (len && evbuffer_add(b, body, len) < 0))
+		rc = SGP_ERR_NOMEM;
 	request_destroy(req);
+	if (rc < 0)
+		goto fallback;
 	if (status < 100 || status > 599) {
 		rc = SGP_ERR_INVAL;
 		goto fallback;
@@ -479,11 +485,6 @@ int http_request_reply(struct http_request *req, int status, const char *content
 			rc = SGP_ERR_INVAL;
 			goto fallback;
 		}
-	}
-	b = evbuffer_new();
-	if (!b || (len && evbuffer_add(b, body, len) < 0)) {
-		rc = SGP_ERR_NOMEM;
-		goto fallback;
 	}
 	evhttp_send_reply(ereq, status, http_reason_phrase(status), b);
 	evbuffer_free(b);
