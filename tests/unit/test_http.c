@@ -137,6 +137,17 @@ static void echo_handler(struct http_request *req, void *arg)
 			   (size_t)n);
 }
 
+/* Mirror: answers with the request's own body and Content-Type, without
+ * copying them: http_request_reply() must take them before the request is
+ * released (a use-after-free once, found by the scenario echo server). */
+static void mirror_handler(struct http_request *req, void *arg)
+{
+	size_t len;
+	const uint8_t *b = http_request_body(req, &len);
+
+	http_request_reply(req, 200, http_request_header(req, "Content-Type"), NULL, b, len);
+}
+
 static void big_handler(struct http_request *req, void *arg)
 {
 	static uint8_t big[2000];
@@ -203,6 +214,7 @@ static struct http_server *server(const struct http_tls_cfg *tls, struct held *h
 	ck_assert_int_eq(http_server_add_route(srv, "/echo", false, echo_handler, NULL),
 			 SGP_ERR_EXISTS);
 	ck_assert_int_eq(http_server_add_route(srv, "/big", false, big_handler, NULL), 0);
+	ck_assert_int_eq(http_server_add_route(srv, "/mirror", false, mirror_handler, NULL), 0);
 	if (held)
 		ck_assert_int_eq(http_server_add_route(srv, "/hold", false, hold_handler, held),
 				 0);
@@ -358,6 +370,12 @@ START_TEST(test_plain_roundtrip)
 	g = post(cli, url, "x", 0);
 	ck_assert_int_eq(g.status, 200);
 	ck_assert_str_eq(g.body, "echo:x");
+	/* an answer made of the request's own bytes */
+	url_of(url, sizeof(url), false, srv, "/mirror");
+	g = post(cli, url, "mirror me", 0);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_str_eq(g.body, "mirror me");
+	ck_assert_str_eq(g.ctype, "application/json");
 	/* malformed URL: synchronous error, no callback */
 	ck_assert_ptr_null(http_client_post(cli, "http://127.0.0.1:99999/", NULL, NULL, 0,
 					    NULL, 0, client_cb, &g, &err));
