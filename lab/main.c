@@ -1,6 +1,7 @@
 /* sgp32lab: entry point and subcommand dispatch */
 #include "config.h"
 #include "lab/commands.h"
+#include "core/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -51,9 +52,21 @@ int main(int argc, char **argv)
 		printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		/* every command answers --version too */
+		for (int a = 2; a < argc && strcmp(argv[a], "--"); a++) {
+			if (!strcmp(argv[a], "--version")) {
+				printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+				return 0;
+			}
+		}
+		/* one-shot commands report errors themselves; run and serve
+		 * choose their own log levels (-v) */
+		log_set_level_all(LOGL_NONE);
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "sgp32lab: unknown command '%s' (sgp32lab --help lists them)\n", argv[1]);
 	return EXIT_USAGE;
 }
