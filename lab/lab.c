@@ -112,3 +112,14 @@ int step_parse_uint(const char *text, unsigned max, unsigned *out)
 	*out = (unsigned)v;
 	return SGP_OK;
 }
+
+int step_parse_utc(const char *text, time_t *out)
+{
+	struct tm tm = { 0 };
+	const char *end = text ? strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+
+	if (!end || *end)
+		return SGP_ERR_PARSE;
+	*out = timegm(&tm);
+	return SGP_OK;
+}

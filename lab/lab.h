@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 struct event_base;
 struct sgp_clock;
@@ -100,5 +101,7 @@ extern const struct step_table steps_http;
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,
 		    char *err, size_t errlen);
 int step_parse_uint(const char *text, unsigned max, unsigned *out);
+/* A UTC time "2026-01-01T00:10:00Z" as seconds since the epoch. */
+int step_parse_utc(const char *text, time_t *out);
 
 #endif

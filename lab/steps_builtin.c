@@ -114,18 +114,6 @@ static enum step_result wait_run(struct lab *lab, const struct scn_step *st, str
 	return STEP_OK;
 }
 
-/* "2026-01-01T00:10:00Z" -> seconds since the epoch */
-static int parse_utc(const char *text, time_t *out)
-{
-	struct tm tm = { 0 };
-	const char *end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-
-	if (!end || *end)
-		return -1;
-	*out = timegm(&tm);
-	return 0;
-}
-
 static int clock_check(const struct scn_step *st, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "at", NULL };
@@ -134,7 +122,7 @@ static int clock_check(const struct scn_step *st, char *err, size_t errlen)
 
 	if (step_check_keys(st, 2, keys, err, errlen) < 0)
 		return -1;
-	if (!v || parse_utc(v, &t) < 0) {
+	if (!v || step_parse_utc(v, &t) < 0) {
 		snprintf(err, errlen, "at= must be a UTC time such as 2026-01-01T00:10:00Z");
 		return -1;
 	}
@@ -147,7 +135,7 @@ static enum step_result clock_run(struct lab *lab, const struct scn_step *st, st
 	struct tm tm;
 	char buf[32];
 
-	parse_utc(step_arg(st, "at"), &want);
+	step_parse_utc(step_arg(st, "at"), &want);
 	gmtime_r(&now, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (now != want) {

@@ -60,17 +60,6 @@ static int result_parse(const char *key)
 	return -1;
 }
 
-static int parse_utc(const char *text, time_t *out)
-{
-	struct tm tm = { 0 };
-	const char *end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-
-	if (!end || *end)
-		return -1;
-	*out = timegm(&tm);
-	return 0;
-}
-
 static void lab_pki_clear(struct lab_pki *lp)
 {
 	sgp_pki_free(lp->pki);
@@ -263,7 +252,7 @@ static int time_arg_check(const struct scn_step *st, const char *key, char *err,
 	const char *v = step_arg(st, key);
 	time_t t;
 
-	if (v && parse_utc(v, &t) < 0) {
+	if (v && step_parse_utc(v, &t) < 0) {
 		snprintf(err, errlen, "%s= must be a UTC time such as 2026-01-01T00:00:00Z", key);
 		return -1;
 	}
@@ -318,9 +307,9 @@ static enum step_result issue_run(struct lab *lab, const struct scn_step *st, st
 		return STEP_FAIL;
 	}
 	if ((v = step_arg(st, "not-before")))
-		parse_utc(v, &o.not_before);
+		step_parse_utc(v, &o.not_before);
 	if ((v = step_arg(st, "not-after")))
-		parse_utc(v, &o.not_after);
+		step_parse_utc(v, &o.not_after);
 	rc = sgp_pki_issue(pki, sgp_pki_role_parse(step_arg(st, "role")), &o, &cert, &key);
 	EVP_PKEY_free(key);
 	if (rc < 0) {
@@ -418,7 +407,7 @@ static enum step_result verify_run(struct lab *lab, const struct scn_step *st, s
 			       &eum_owned, ctx)))
 		goto out;
 	if ((v = step_arg(st, "at")))
-		parse_utc(v, &at);
+		step_parse_utc(v, &at);
 	got = sgp_pki_verify(pki, cert, sgp_pki_role_parse(step_arg(st, "role")), eum, at,
 			     step_arg(st, "eid"), &info);
 	if ((int)got == result_parse(want_key)) {
