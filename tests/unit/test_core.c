@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/fsm.h"
+#include "core/ids.h"
 #include "core/log.h"
 #include "testutil.h"
 
@@ -228,6 +229,35 @@ START_TEST(test_log_deterministic)
 }
 END_TEST
 
+START_TEST(test_iccid_eid)
+{
+	uint8_t bcd[16];
+	char text[33];
+
+	/* SGP.22 2.2.3: nibbles swapped, F padding */
+	ck_assert_int_eq(sgp_iccid_to_bcd("8944000000000000011", bcd), SGP_OK);
+	ck_assert(memcmp(bcd, "\x98\x44\x00\x00\x00\x00\x00\x00\x10\xf1", 10) == 0);
+	ck_assert_int_eq(sgp_iccid_from_bcd(bcd, 10, text), SGP_OK);
+	ck_assert_str_eq(text, "8944000000000000011");
+	ck_assert_int_eq(sgp_iccid_to_bcd("89440000000000000011", bcd), SGP_OK);
+	ck_assert_uint_eq(bcd[9], 0x11);
+	ck_assert_int_eq(sgp_iccid_to_bcd("894400000000000001x", bcd), SGP_ERR_PARSE);
+	ck_assert_int_eq(sgp_iccid_to_bcd("89440000", bcd), SGP_ERR_PARSE);
+	ck_assert_int_eq(sgp_iccid_from_bcd((const uint8_t *)"\x98\x44\x00\x00\x00\x00\x00\x00\xf0\x11", 10, text),
+			 SGP_ERR_PARSE);	/* a digit after the padding */
+	ck_assert_int_eq(sgp_iccid_from_bcd((const uint8_t *)"\x98\x44\x00\x00\x00\x00\x00\x00\x1a\xff", 10, text),
+			 SGP_ERR_PARSE);	/* nibble A */
+	ck_assert_int_eq(sgp_eid_to_bcd("89049032123451234512345678901235", bcd), SGP_OK);
+	ck_assert_uint_eq(bcd[0], 0x89);
+	ck_assert_uint_eq(bcd[15], 0x35);
+	ck_assert_int_eq(sgp_eid_from_bcd(bcd, 16, text), SGP_OK);
+	ck_assert_str_eq(text, "89049032123451234512345678901235");
+	ck_assert_int_eq(sgp_eid_to_bcd("8904903212345123451234567890123", bcd), SGP_ERR_PARSE);
+	bcd[3] = 0x9a;
+	ck_assert_int_eq(sgp_eid_from_bcd(bcd, 16, text), SGP_ERR_PARSE);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -240,6 +270,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_fsm_table);
 	tcase_add_test(tc, test_fsm_validate_rejects);
 	tcase_add_test(tc, test_log_deterministic);
+	tcase_add_test(tc, test_iccid_eid);
 	suite_add_tcase(s, tc);
 	return s;
 }
