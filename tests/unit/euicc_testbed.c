@@ -1,0 +1,105 @@
+/* sgp32lab: a test bed for the eUICC model */
+#include "euicc_testbed.h"
+#include "core/clock.h"
+#include "core/der/der.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/store/store.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void open_euicc(struct testbed *tb)
+{
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *ci = sgp_pki_cert(tb->pki, SGP_PKI_ROLE_CI);
+	char err[256];
+	struct euicc_cfg cfg = { 0 };
+	int rc;
+
+	rc = sgp_store_open(&tb->store, tb->dbpath[0] ? tb->dbpath : ":memory:", NULL, err, sizeof(err));
+	ck_assert_msg(rc == SGP_OK, "store: %s", err);
+	ck_assert_int_eq(sgp_pki_euicc_get(tb->pki, 0, &tb->eid, &cert, &key), SGP_OK);
+	cfg.eid = tb->eid;
+	cfg.store = tb->store;
+	cfg.clock = tb->clock;
+	cfg.sk_euicc = key;
+	cfg.cert_euicc = cert;
+	cfg.cert_eum = sgp_pki_cert(tb->pki, SGP_PKI_ROLE_EUM);
+	cfg.ci = &ci;
+	cfg.n_ci = 1;
+	cfg.default_smdp = "smdp.sgp32lab.test";
+	cfg.root_smds = "smds.sgp32lab.test";
+	rc = euicc_open(&cfg, &tb->euicc);
+	ck_assert_msg(rc == SGP_OK, "euicc_open: %s", sgp_strerror(rc));
+}
+
+void testbed_init(struct testbed *tb, const char *curve, bool persistent)
+{
+	struct sgp_pki_gen_opts o = { .curve = sgp_pki_curve_parse(curve) };
+
+	memset(tb, 0, sizeof(*tb));
+	log_set_level_all(getenv("SGP_TEST_LOG") ? LOGL_DEBUG : LOGL_NONE);
+	log_set_deterministic(true);
+	o.not_before = 1767225600 - 86400;	/* the lab epoch, 2026-01-01, minus a day */
+	ck_assert_int_eq(sgp_pki_generate(&o, &tb->pki), SGP_OK);
+	tb->clock = sgp_clock_new_simulated(UINT64_C(1767225600000));
+	if (persistent) {
+		snprintf(tb->dir, sizeof(tb->dir), "/tmp/sgp32lab-euicc-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(tb->dir));
+		snprintf(tb->dbpath, sizeof(tb->dbpath), "%s/lab.db", tb->dir);
+	}
+	open_euicc(tb);
+}
+
+void testbed_restart(struct testbed *tb)
+{
+	euicc_free(tb->euicc);
+	sgp_store_close(tb->store);
+	tb->euicc = NULL;
+	tb->store = NULL;
+	open_euicc(tb);
+}
+
+void testbed_free(struct testbed *tb)
+{
+	euicc_free(tb->euicc);
+	sgp_store_close(tb->store);
+	sgp_clock_free(tb->clock);
+	sgp_pki_free(tb->pki);
+	if (tb->dir[0]) {
+		char p[300];
+		static const char *const files[] = { "lab.db", "lab.db-wal", "lab.db-shm" };
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(p, sizeof(p), "%s/%s", tb->dir, files[i]);
+			unlink(p);
+		}
+		rmdir(tb->dir);
+	}
+	memset(tb, 0, sizeof(*tb));
+}
+
+int testbed_es10(struct testbed *tb, const uint8_t *cmd, size_t len, struct sgp_buf *resp)
+{
+	return euicc_es10(tb->euicc, cmd, len, resp);
+}
+
+void testbed_call(struct testbed *tb, const struct asn_TYPE_descriptor_s *td, const void *value,
+		  const struct asn_TYPE_descriptor_s *rtd, void **out)
+{
+	struct sgp_buf cmd = SGP_BUF_INIT, resp = SGP_BUF_INIT;
+	struct der_error err = { 0 };
+	int rc;
+
+	ck_assert_int_eq(sgp_der_encode(td, value, &cmd, &err), SGP_OK);
+	rc = euicc_es10(tb->euicc, cmd.data, cmd.len, &resp);
+	ck_assert_msg(rc == SGP_OK, "%s: %s", sgp_der_type_name(td), sgp_strerror(rc));
+	rc = sgp_der_decode(rtd, resp.data, resp.len, out, &err);
+	ck_assert_msg(rc == SGP_OK, "%s: %s", sgp_der_type_name(rtd), err.msg);
+	sgp_buf_free(&cmd);
+	sgp_buf_free(&resp);
+}
