@@ -25,6 +25,15 @@ static uint64_t wall_ms(void)
 	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
+/* Real-time timers run on the monotonic clock, so a step of the wall clock
+ * (NTP, a user) neither stalls nor fires them early; "now" is wall time. */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static bool earlier(const struct sgp_timer *a, const struct sgp_timer *b)
 {
 	return a->expires < b->expires || (a->expires == b->expires && a->seq < b->seq);
@@ -79,7 +88,7 @@ static void realtime_rearm(struct sgp_clock *c);
 static void realtime_fire(evutil_socket_t fd, short what, void *arg)
 {
 	struct sgp_clock *c = arg;
-	uint64_t now = wall_ms();
+	uint64_t now = mono_ms();
 
 	(void)fd; (void)what;
 	while (c->n > 0 && c->heap[0]->expires <= now) {
@@ -101,7 +110,7 @@ static void realtime_rearm(struct sgp_clock *c)
 		event_del(c->ev);
 		return;
 	}
-	now = wall_ms();
+	now = mono_ms();
 	delay = c->heap[0]->expires > now ? c->heap[0]->expires - now : 0;
 	tv.tv_sec = (time_t)(delay / 1000);
 	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
@@ -194,7 +203,7 @@ void sgp_timer_init(struct sgp_timer *t, struct sgp_clock *clock,
 int sgp_timer_schedule(struct sgp_timer *t, uint64_t delay_ms)
 {
 	struct sgp_clock *c = t->clock;
-	uint64_t now = sgp_clock_now_ms(c);
+	uint64_t now = c->simulated ? c->sim_now : mono_ms();
 
 	if (t->heap_idx >= 0)
 		heap_remove(c, t->heap_idx);

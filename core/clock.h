@@ -22,7 +22,7 @@ typedef void (*sgp_timer_cb)(void *arg);
 
 struct sgp_timer {
 	struct sgp_clock *clock;
-	uint64_t expires;	/* absolute, ms */
+	uint64_t expires;	/* absolute ms: simulated time, or CLOCK_MONOTONIC */
 	uint64_t seq;		/* order among equal expiry times */
 	sgp_timer_cb cb;
 	void *arg;

@@ -188,8 +188,8 @@ static void fsm_timer_expired(void *arg)
 	if (fi->fsm->timer_cb)
 		term = fi->fsm->timer_cb(fi, T);
 	fi->dispatch_depth--;
-	if (term)
-		sgp_fsm_term(fi, SGP_FSM_TERM_TIMEOUT);
-	else if (fi->free_pending)
+	if (fi->free_pending)		/* timer_cb terminated it itself */
 		fsm_free(fi);
+	else if (term)
+		sgp_fsm_term(fi, SGP_FSM_TERM_TIMEOUT);
 }

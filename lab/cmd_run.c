@@ -170,7 +170,6 @@ int cmd_run(int argc, char **argv)
 	}
 	log_set_deterministic(true);
 	log_set_level_all(verbose >= 2 ? LOGL_DEBUG : verbose ? LOGL_INFO : LOGL_NONE);
-	o.verbose = verbose > 0;
 
 	for (int i = optind; i < argc; i++)
 		collect(argv[i], &l, true, &errors);

@@ -23,11 +23,14 @@
 struct console {
 	struct lab *lab;
 	struct event_base *base;
-	struct bufferevent *in;
+	struct bufferevent *in;		/* stdin, unless it is a regular file */
+	struct evbuffer *lines;		/* input not yet run, one step at a time */
+	struct event *kick;		/* runs the next buffered line from the loop */
 	struct scn_step step;		/* the step being run */
 	struct step_ctx *ctx;
 	unsigned lineno;
 	bool busy;
+	bool eof;			/* no more input will come */
 	bool interactive;
 };
 
@@ -64,6 +67,7 @@ static void step_over(struct console *c)
 	memset(&c->step, 0, sizeof(c->step));
 	c->busy = false;
 	prompt(c);
+	event_active(c->kick, EV_TIMEOUT, 0);	/* the next buffered line */
 }
 
 static void console_step_done(struct step_ctx *ctx, bool ok)
@@ -88,12 +92,12 @@ static void console_line(struct console *c, char *line)
 	argc = scenario_split_line(line, &c->step.argv, err, sizeof(err));
 	if (argc < 0) {
 		printf("error: %s\n", err);
-		prompt(c);
+		step_over(c);
 		return;
 	}
 	c->step.argc = argc;
 	if (argc == 0) {
-		prompt(c);
+		step_over(c);
 		return;
 	}
 	if (!strcmp(c->step.argv[0], "help")) {
@@ -137,30 +141,78 @@ static void console_line(struct console *c, char *line)
 	step_start(c->lab, &c->step, ctx);
 }
 
-static void console_read(struct bufferevent *bev, void *arg)
+/* Run buffered lines, one step at a time: the next line waits until the
+ * running step has finished.  At end of input, stop once all have run. */
+static void console_next(evutil_socket_t fd, short what, void *arg)
 {
 	struct console *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	char *line;
 	size_t n;
 
-	/* one step at a time: the next line waits until this one finishes */
-	while (!c->busy && (line = evbuffer_readln(in, &n, EVBUFFER_EOL_ANY))) {
-		console_line(c, line);
+	(void)fd; (void)what;
+	if (c->busy)
+		return;
+	line = evbuffer_readln(c->lines, &n, EVBUFFER_EOL_ANY);
+	if (!line && c->eof && evbuffer_get_length(c->lines) > 0) {
+		/* the last line had no newline */
+		n = evbuffer_get_length(c->lines);
+		line = malloc(n + 1);
+		if (line) {
+			evbuffer_remove(c->lines, line, n);
+			line[n] = '\0';
+		}
+	}
+	if (line) {
+		console_line(c, line);	/* ends in step_over(), which kicks again */
 		free(line);
+		return;
 	}
-	if (evbuffer_get_length(in) > SCN_MAX_LINE) {
+	if (c->eof)
+		event_base_loopexit(c->base, NULL);
+}
+
+static void console_read(struct bufferevent *bev, void *arg)
+{
+	struct console *c = arg;
+	struct evbuffer_ptr eol;
+
+	evbuffer_add_buffer(c->lines, bufferevent_get_input(bev));
+	/* only an unfinished line can be too long */
+	eol = evbuffer_search_eol(c->lines, NULL, NULL, EVBUFFER_EOL_ANY);
+	if (eol.pos < 0 && evbuffer_get_length(c->lines) > SCN_MAX_LINE) {
 		printf("error: line longer than %d characters, dropped\n", SCN_MAX_LINE);
-		evbuffer_drain(in, evbuffer_get_length(in));
+		evbuffer_drain(c->lines, evbuffer_get_length(c->lines));
 	}
+	event_active(c->kick, EV_TIMEOUT, 0);
 }
 
 static void console_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct console *c = arg;
 	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		event_base_loopexit(c->base, NULL);
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		c->eof = true;
+		event_active(c->kick, EV_TIMEOUT, 0);
+	}
+}
+
+/* A regular file on stdin (serve < steps.txt): epoll cannot watch it, so it
+ * is read at once; it is bounded like a scenario file. */
+static int read_stdin_file(struct console *c)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	while ((n = read(STDIN_FILENO, chunk, sizeof(chunk))) > 0) {
+		if (evbuffer_get_length(c->lines) + (size_t)n > SCN_MAX_FILE) {
+			fprintf(stderr, "sgp32lab serve: standard input larger than %u bytes\n",
+				SCN_MAX_FILE);
+			return -1;
+		}
+		evbuffer_add(c->lines, chunk, (size_t)n);
+	}
+	c->eof = true;
+	return n < 0 ? -1 : 0;
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -182,6 +234,7 @@ int cmd_serve(int argc, char **argv)
 	const char *dir = "sgp32lab-lab";
 	struct console c = { 0 };
 	struct event *sigint = NULL, *sigterm = NULL;
+	struct stat st_in;
 	int opt, verbose = 0, rc = EXIT_USAGE;
 
 	optind = 1;
@@ -211,17 +264,29 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	c.interactive = isatty(STDIN_FILENO);
-	c.in = bufferevent_socket_new(c.base, STDIN_FILENO, 0);
+	c.lines = evbuffer_new();
+	c.kick = event_new(c.base, -1, 0, console_next, &c);
 	sigint = evsignal_new(c.base, SIGINT, on_signal, &c);
 	sigterm = evsignal_new(c.base, SIGTERM, on_signal, &c);
-	if (!c.in || !sigint || !sigterm) {
+	if (!c.lines || !c.kick || !sigint || !sigterm) {
 		fprintf(stderr, "sgp32lab serve: cannot set up the console\n");
 		goto out;
 	}
-	bufferevent_setcb(c.in, console_read, NULL, console_event, &c);
-	bufferevent_enable(c.in, EV_READ);
+	if (fstat(STDIN_FILENO, &st_in) == 0 && S_ISREG(st_in.st_mode)) {
+		if (read_stdin_file(&c) < 0)
+			goto out;
+	} else {
+		c.in = bufferevent_socket_new(c.base, STDIN_FILENO, 0);
+		if (!c.in) {
+			fprintf(stderr, "sgp32lab serve: cannot read standard input\n");
+			goto out;
+		}
+		bufferevent_setcb(c.in, console_read, NULL, console_event, &c);
+		bufferevent_enable(c.in, EV_READ);
+	}
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
+	event_active(c.kick, EV_TIMEOUT, 0);
 
 	printf("sgp32lab %s sandbox\n  lab folder: %s\n  type `help` for the steps, `quit` to stop\n",
 	       PACKAGE_VERSION, dir);
@@ -241,6 +306,10 @@ out:
 	free(c.step.text);
 	if (c.in)
 		bufferevent_free(c.in);
+	if (c.kick)
+		event_free(c.kick);
+	if (c.lines)
+		evbuffer_free(c.lines);
 	if (sigint)
 		event_free(sigint);
 	if (sigterm)

@@ -2,26 +2,67 @@
 #include "lab/runner.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-static void xml_escaped(FILE *f, const char *s)
+/* Length of the valid UTF-8 sequence at s (1 to 4), or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
+	size_t n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond Unicode */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* Write s as XML text: markup escaped, and only what XML 1.0 allows —
+ * control characters other than TAB, LF, CR and bytes that are not UTF-8
+ * (a peer's message may hold anything) become '?'. */
+static void xml_escaped(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (s && *s) {
+		size_t n = utf8_len(s);
+
+		switch (*s) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '&': fputs("&amp;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&apos;", f); break;
 		default:
-			/* XML 1.0 allows no control characters but TAB, LF, CR */
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				fprintf(f, "?");
-			else
-				fputc(c, f);
+			if (n == 0 || (*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')) {
+				fputc('?', f);
+				n = 1;
+			} else {
+				fwrite(s, 1, n, f);
+			}
 		}
+		s += n ? n : 1;
 	}
 }
 

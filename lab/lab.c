@@ -94,6 +94,14 @@ int step_check_keys(const struct scn_step *st, int first, const char *const *key
 				 st->argv[i]);
 			return -1;
 		}
+		for (int j = first; j < i; j++) {
+			if (!strncmp(st->argv[j], st->argv[i], (size_t)(eq - st->argv[i]) + 1) &&
+			    strncmp(st->argv[i], "contains=", 9)) {	/* the one repeatable key */
+				snprintf(err, errlen, "argument '%.*s' given twice",
+					 (int)(eq - st->argv[i]), st->argv[i]);
+				return -1;
+			}
+		}
 	}
 	return 0;
 }
@@ -118,8 +126,18 @@ int step_parse_utc(const char *text, time_t *out)
 	struct tm tm = { 0 };
 	const char *end = text ? strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
 
+	struct tm norm;
+	time_t t;
+
 	if (!end || *end)
 		return SGP_ERR_PARSE;
-	*out = timegm(&tm);
+	/* strptime takes 2026-02-31 and timegm() makes it March 3rd (in
+	 * place): a date that changes when normalised did not exist */
+	norm = tm;
+	t = timegm(&norm);
+	if (norm.tm_mday != tm.tm_mday || norm.tm_mon != tm.tm_mon || norm.tm_year != tm.tm_year ||
+	    norm.tm_hour != tm.tm_hour || norm.tm_min != tm.tm_min || norm.tm_sec != tm.tm_sec)
+		return SGP_ERR_PARSE;
+	*out = t;
 	return SGP_OK;
 }

@@ -169,6 +169,8 @@ void runner_run(const struct runner_opts *o, const struct scenario *s,
 	if (!r.lab) {
 		res->message = strdup("could not set up the lab (event loop or work folder)");
 		res->outcome = SCN_FAILED;
+		if (r.base)
+			event_base_free(r.base);
 		goto out;
 	}
 	r.lab->keep_workdir = o->keep_workdir;

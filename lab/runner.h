@@ -20,7 +20,6 @@ struct scn_result {
 };
 
 struct runner_opts {
-	bool verbose;			/* show the models' logs */
 	bool keep_workdir;		/* leave each run's folder behind */
 	unsigned step_timeout_ms;	/* real-time limit of one step */
 	FILE *out;			/* where step lines go */

@@ -145,6 +145,30 @@ fail:
 	return -1;
 }
 
+/* Offset of the comment in a line ('#' at the start of a word, outside
+ * quotes), or its length. */
+static size_t comment_start(const char *line)
+{
+	bool quoted = false, word_start = true;
+
+	for (size_t i = 0; line[i]; i++) {
+		char c = line[i];
+		if (quoted) {
+			if (c == '\\' && line[i + 1])
+				i++;
+			else if (c == '"')
+				quoted = false;
+			continue;
+		}
+		if (c == '#' && word_start)
+			return i;
+		if (c == '"')
+			quoted = true;
+		word_start = c == ' ' || c == '\t';
+	}
+	return strlen(line);
+}
+
 static char *base_name(const char *path)
 {
 	const char *b = strrchr(path, '/');
@@ -251,17 +275,22 @@ struct scenario *scenario_parse(const char *path, const char *text, size_t len,
 			}
 			continue;
 		}
-		scenario_free_words(argc, argv);
-
-		/* variables are expanded only once `require` has had its say */
-		if (expand_vars(line, expanded, sizeof(expanded), msg, sizeof(msg)) < 0) {
-			set_err(err, errlen, "%s:%u: %s", path, lineno, msg);
-			goto fail;
-		}
-		argc = scenario_split_line(expanded, &argv, msg, sizeof(msg));
-		if (argc < 0) {
-			set_err(err, errlen, "%s:%u: %s", path, lineno, msg);
-			goto fail;
+		/* variables are expanded word by word, once `require` has had
+		 * its say: a value never splits into more words */
+		msg[0] = '\0';
+		for (int i = 0; i < argc; i++) {
+			char *x;
+			if (!strstr(argv[i], "${"))
+				continue;
+			if (expand_vars(argv[i], expanded, sizeof(expanded), msg, sizeof(msg)) < 0 ||
+			    !(x = strdup(expanded))) {
+				scenario_free_words(argc, argv);
+				set_err(err, errlen, "%s:%u: %s", path, lineno,
+					msg[0] ? msg : "out of memory");
+				goto fail;
+			}
+			free(argv[i]);
+			argv[i] = x;
 		}
 		if (s->num_steps == SCN_MAX_STEPS) {
 			scenario_free_words(argc, argv);
@@ -280,10 +309,11 @@ struct scenario *scenario_parse(const char *path, const char *text, size_t len,
 			ns->line = lineno;
 			ns->argc = argc;
 			ns->argv = argv;
+			line[comment_start(line)] = '\0';
 			ns->text = strdup(line);
 			if (!ns->text)
 				goto nomem;
-			/* trim the comment and trailing space from the report text */
+			/* trim trailing space from the report text */
 			for (char *t = ns->text + strlen(ns->text); t > ns->text &&
 			     (t[-1] == ' ' || t[-1] == '\t' || t[-1] == '\r'); )
 				*--t = '\0';

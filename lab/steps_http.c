@@ -210,8 +210,8 @@ static int post_check(const struct scn_step *st, char *err, size_t errlen)
 		snprintf(err, errlen, "size= must be 0 to %u bytes", MAX_SIZE_ARG);
 		return -1;
 	}
-	if ((v = step_arg(st, "status")) && (step_parse_uint(v, 599, &n) < 0 || n < 100)) {
-		snprintf(err, errlen, "status= must be an HTTP status code");
+	if ((v = step_arg(st, "status")) && (step_parse_uint(v, 599, &n) < 0 || n < 200)) {
+		snprintf(err, errlen, "status= must be a final HTTP status code (200 to 599)");
 		return -1;
 	}
 	if (onoff(step_arg(st, "verify"), true) < 0) {

@@ -144,9 +144,17 @@ struct sgp_pki *lab_pki_get(struct lab *lab, const char **dir, char *err, size_t
 	return lp->pki;
 }
 
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 static int split_list(const char *list, char ***out, size_t *n)
 {
 	char *copy = strdup(list), *save = NULL;
+	int rc = SGP_OK;
 
 	*out = NULL;
 	*n = 0;
@@ -154,13 +162,22 @@ static int split_list(const char *list, char ***out, size_t *n)
 		return SGP_ERR_NOMEM;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char **v = realloc(*out, (*n + 1) * sizeof(**out));
-		if (!v)
+		if (!v || !(t = strdup(t))) {
+			if (v)
+				*out = v;
+			rc = SGP_ERR_NOMEM;
 			break;
+		}
 		*out = v;
-		(*out)[(*n)++] = strdup(t);
+		(*out)[(*n)++] = t;
 	}
 	free(copy);
-	return SGP_OK;
+	if (rc < 0) {
+		free_list(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 static int init_check(const struct scn_step *st, char *err, size_t errlen)
@@ -191,9 +208,7 @@ static enum step_result init_run(struct lab *lab, const struct scn_step *st, str
 	}
 	rc = lab_pki_generate(lab, curve ? curve : lab->curve, (const char *const *)list, n,
 			      err, sizeof(err));
-	for (size_t i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
+	free_list(list, n);
 	if (rc < 0) {
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;

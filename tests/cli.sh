@@ -59,5 +59,13 @@ expect_out "FAIL: the lab clock shows" "serve reports a failing step"
 expect_out "wait needs the simulated clock" "serve refuses wait on the real-time clock"
 [ -d "$tmp/lab1" ] && ok "serve creates its lab folder" || bad "serve creates its lab folder"
 
+# serve: lines that arrive while a step runs wait their turn, from a pipe
+# and from a regular file alike, and end of input waits for the last step
+printf 'http serve name=a tls=off\nhttp post name=a path=/echo body=1 reply=1\n\n# c\nhttp post name=a path=/echo body=2 reply=2\n' > "$tmp/steps.txt"
+(cd "$tmp" && $L serve --dir lab2 < steps.txt) > "$tmp/out" 2>&1
+[ "$(grep -c '^ok: HTTP 200' "$tmp/out")" -eq 2 ] && ok "serve < file runs every step" || bad "serve < file runs every step"
+(cd "$tmp" && cat steps.txt | $L serve --dir lab2) > "$tmp/out" 2>&1
+[ "$(grep -c '^ok: HTTP 200' "$tmp/out")" -eq 2 ] && ok "serve from a pipe runs every step" || bad "serve from a pipe runs every step"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -58,7 +58,6 @@ struct http_call {
 	struct http_header *headers;	/* copies, { NULL } terminated */
 	uint8_t *body;
 	size_t len;
-	bool retried;
 	bool done;
 	bool connect_failed;
 	/* what evhttp reported */
@@ -205,7 +204,14 @@ static struct http_conn *conn_new(struct http_client *cli, const struct http_url
 	if (!u->host_is_ip) {
 		if (!cli->dns)
 			cli->dns = evdns_base_new(cli->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
-		dns = cli->dns;	/* NULL: libevent resolves with getaddrinfo() */
+		dns = cli->dns;
+		/* without it libevent would resolve with a blocking
+		 * getaddrinfo() inside the event loop */
+		if (!dns) {
+			LOGP(DHTTP, LOGL_ERROR, "%s: no asynchronous resolver for %s",
+			     cli->name, u->host);
+			goto fail;
+		}
 	}
 	if (u->tls) {
 		c->ssl = http_tls_client_ssl(cli->ssl_ctx, u, !cli->no_verify, &c->tls_st);
@@ -424,13 +430,11 @@ static void req_done_cb(struct evhttp_request *ereq, void *arg)
 	struct http_conn *c = arg;
 	struct http_call *call = c->call;
 	struct http_client *cli = c->cli;
-	bool reused;
 
 	if (!call)
 		return;		/* cancelled or timed out */
 	c->call = NULL;
 	call->conn = NULL;
-	reused = c->uses > 1;
 	if (ereq && evhttp_request_get_response_code(ereq) > 0) {
 		const char *conn_hdr = evhttp_find_header(evhttp_request_get_input_headers(ereq),
 							  "Connection");
@@ -446,20 +450,10 @@ static void req_done_cb(struct evhttp_request *ereq, void *arg)
 			call->connect_failed = true;
 		classify_failure(call, c);
 		conn_retire(c);
-		/* A kept-alive connection the server had already closed:
-		 * try once more on a fresh one. */
-		if (reused && !call->retried && call->res.xfer == HTTP_XFER_PROTOCOL) {
-			LOGP(DHTTP, LOGL_DEBUG, "%s: reused connection failed, retrying",
-			     cli->name);
-			call->retried = true;
-			call->res.rc = 0;
-			call->res.xfer = HTTP_XFER_OK;
-			call->ereq_err = call->sys_err = 0;
-			call->ssl_err = 0;
-			if (call_start(call) == SGP_OK)
-				return;
-			call_fail(call, HTTP_XFER_CONNECT, "cannot open a new connection");
-		}
+		/* No retry, not even on a reused connection: a POST that may
+		 * have reached the server is never sent twice (RFC 9110
+		 * 9.2.2); evhttp itself notices idle connections the server
+		 * closed and opens a new one for the next call. */
 	}
 	if (c->closed)
 		conn_retire(c);
@@ -528,7 +522,7 @@ static int copy_headers(struct http_call *call, const struct http_header *header
 	if (!call->headers)
 		return SGP_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
-		if (!http_header_value_ok(headers[i].name) || !headers[i].value ||
+		if (!http_header_name_ok(headers[i].name) || !headers[i].value ||
 		    !http_header_value_ok(headers[i].value))
 			return SGP_ERR_INVAL;
 		call->headers[i].name = strdup(headers[i].name);

@@ -30,6 +30,8 @@
  *   http_result are valid only during the callback.
  * - Freeing a server or client from inside one of its own callbacks is
  *   allowed; the libevent objects are then released from a later loop turn.
+ *   A server freed from a handler closes its connections then: an answer
+ *   the handler queued may not reach its client.
  */
 #ifndef SGP_CORE_HTTP_H
 #define SGP_CORE_HTTP_H

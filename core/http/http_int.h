@@ -29,5 +29,6 @@ const char *http_reason_phrase(int status);
 
 /* True if the string may go into a header line (no CR, LF or NUL). */
 bool http_header_value_ok(const char *s);
+bool http_header_name_ok(const char *s);	/* RFC 9110 token */
 
 #endif

@@ -59,6 +59,8 @@ struct http_server {
 	struct http_request *pending;
 	struct http_server_stats stats;
 	bool freeing;
+	bool dispatching;	/* inside a handler, called from evhttp */
+	bool free_requested;	/* http_server_free() from inside a handler */
 };
 
 static const char *method_name(enum evhttp_cmd_type t)
@@ -186,6 +188,15 @@ static void peer_string(struct evhttp_connection *evcon, char *buf, size_t len)
 	snprintf(buf, len, "%s:%u", addr ? addr : "?", (unsigned)port);
 }
 
+static void deferred_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server *srv = arg;
+
+	(void)fd; (void)what;
+	srv->free_requested = false;
+	http_server_free(srv);
+}
+
 static void gen_cb(struct evhttp_request *ereq, void *arg)
 {
 	struct http_server *srv = arg;
@@ -253,7 +264,15 @@ static void gen_cb(struct evhttp_request *ereq, void *arg)
 	srv->stats.requests++;
 	LOGP(DHTTP, LOGL_DEBUG, "%s: POST %s from %s, %zu bytes", srv->name, path, r->peer,
 	     blen);
+	srv->dispatching = true;
 	rt->fn(r, rt->arg);
+	srv->dispatching = false;
+	if (srv->free_requested) {
+		/* evhttp is still on the stack: free from the next loop turn */
+		static const struct timeval now = { 0, 0 };
+		if (event_base_once(srv->base, -1, EV_TIMEOUT, deferred_free_cb, srv, &now) < 0)
+			LOGP(DHTTP, LOGL_ERROR, "%s: cannot defer the free; the server leaks", srv->name);
+	}
 	return;
 nomem:
 	LOGP(DHTTP, LOGL_ERROR, "%s: out of memory for a request", srv->name);
@@ -361,8 +380,12 @@ fail:
 
 void http_server_free(struct http_server *srv)
 {
-	if (!srv)
+	if (!srv || srv->free_requested)
 		return;
+	if (srv->dispatching) {
+		srv->free_requested = true;	/* see gen_cb() */
+		return;
+	}
 	srv->freeing = true;
 	/* Handlers holding requests learn that they are dead; evhttp_free()
 	 * then frees the evhttp requests with their connections. */
@@ -463,38 +486,32 @@ int http_request_reply(struct http_request *req, int status, const char *content
 	struct evbuffer *b = evbuffer_new();
 	int rc = SGP_OK;
 
-	/* Copy the answer before the request dies: a handler may answer with
-	 * bytes that belong to the request (an echo of its body, a header). */
+	/* Take everything the answer needs before the request dies: a handler
+	 * may answer with bytes that belong to the request (an echo of its
+	 * body, its path or a header as a header value). */
 	if (!b || (len && evbuffer_add(b, body, len) < 0))
 		rc = SGP_ERR_NOMEM;
-	request_destroy(req);
-	if (rc < 0)
-		goto fallback;
-	if (status < 100 || status > 599) {
+	else if (status < 100 || status > 599)
 		rc = SGP_ERR_INVAL;
-		goto fallback;
-	}
-	if (content_type && (!http_header_value_ok(content_type) ||
-			     evhttp_add_header(h, "Content-Type", content_type) < 0)) {
+	else if (content_type && (!http_header_value_ok(content_type) ||
+				  evhttp_add_header(h, "Content-Type", content_type) < 0))
 		rc = SGP_ERR_INVAL;
-		goto fallback;
-	}
-	for (; extra && extra->name; extra++) {
-		if (!http_header_value_ok(extra->name) || !http_header_value_ok(extra->value) ||
-		    evhttp_add_header(h, extra->name, extra->value) < 0) {
+	for (; rc == SGP_OK && extra && extra->name; extra++) {
+		if (!http_header_name_ok(extra->name) || !http_header_value_ok(extra->value) ||
+		    evhttp_add_header(h, extra->name, extra->value) < 0)
 			rc = SGP_ERR_INVAL;
-			goto fallback;
-		}
+	}
+	request_destroy(req);
+	if (rc < 0) {
+		/* The request must still be answered, or evhttp would keep it. */
+		LOGP(DHTTP, LOGL_ERROR, "handler answer rejected: %s", sgp_strerror(rc));
+		if (b)
+			evbuffer_free(b);
+		evhttp_clear_headers(h);
+		send_simple(ereq, 500, "bad answer from handler", NULL);
+		return rc;
 	}
 	evhttp_send_reply(ereq, status, http_reason_phrase(status), b);
 	evbuffer_free(b);
 	return SGP_OK;
-fallback:
-	/* The request must still be answered, or evhttp would keep it. */
-	LOGP(DHTTP, LOGL_ERROR, "handler answer rejected: %s", sgp_strerror(rc));
-	if (b)
-		evbuffer_free(b);
-	evhttp_clear_headers(h);
-	send_simple(ereq, 500, "bad answer from handler", NULL);
-	return rc;
 }

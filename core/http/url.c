@@ -187,8 +187,21 @@ int http_url_parse(const char *url, struct http_url *out)
 bool http_header_value_ok(const char *s)
 {
 	for (; *s; s++)
-		if (*s == '\r' || *s == '\n')
+		if (*s == '\r' || *s == '\n' || *s == '\0')
 			return false;
+	return true;
+}
+
+/* A header name is an RFC 9110 token: visible ASCII except delimiters. */
+bool http_header_name_ok(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", c))
+			return false;
+	}
 	return true;
 }
 

@@ -189,6 +189,32 @@ START_TEST(test_fsm_table)
 }
 END_TEST
 
+/* A timer callback that terminates the instance itself (and returns
+ * true, as a careless one might): freed once, no leak under ASan. */
+static bool self_term_timer(struct sgp_fsm_inst *fi, int T)
+{
+	sgp_fsm_term(fi, SGP_FSM_TERM_ERROR);
+	return true;
+}
+
+START_TEST(test_fsm_timer_terminates_itself)
+{
+	struct sgp_fsm self_term = test_fsm;
+	struct sgp_clock *clk = sgp_clock_new_simulated(0);
+	struct sgp_fsm_inst *fi;
+
+	log_set_level(DFSM, LOGL_NONE);
+	self_term.timer_cb = self_term_timer;
+	cleanups = 0;
+	fi = sgp_fsm_inst_alloc(&self_term, clk, "3", NULL);
+	sgp_fsm_dispatch(fi, EV_START, NULL);
+	ck_assert_int_eq(sgp_clock_advance(clk, 5000), 1);
+	ck_assert_int_eq(cleanups, 1);
+	ck_assert_int_eq(last_cause, SGP_FSM_TERM_ERROR);
+	sgp_clock_free(clk);
+}
+END_TEST
+
 START_TEST(test_fsm_validate_rejects)
 {
 	static const struct sgp_fsm_state bad_states[] = {
@@ -269,6 +295,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_fsm_table);
 	tcase_add_test(tc, test_fsm_validate_rejects);
+	tcase_add_test(tc, test_fsm_timer_terminates_itself);
 	tcase_add_test(tc, test_log_deterministic);
 	tcase_add_test(tc, test_iccid_eid);
 	suite_add_tcase(s, tc);

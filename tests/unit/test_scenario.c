@@ -83,7 +83,7 @@ START_TEST(test_parse_steps_and_require)
 	ck_assert_str_eq(s->description, "Checks the clock.");
 	ck_assert_uint_eq(s->num_steps, 3);
 	ck_assert_uint_eq(s->steps[0].line, 2);
-	ck_assert_str_eq(s->steps[0].text, "lab curve=brp   # trailing");
+	ck_assert_str_eq(s->steps[0].text, "lab curve=brp");
 	ck_assert_str_eq(step_arg(&s->steps[0], "curve"), "brp");
 	ck_assert_ptr_null(step_arg(&s->steps[0], "curv"));
 	ck_assert_uint_eq(s->steps[1].line, 4);
@@ -91,7 +91,16 @@ START_TEST(test_parse_steps_and_require)
 	ck_assert_str_eq(step_positional(&s->steps[2], 1, 0), "x");
 	scenario_free(s);
 
+	/* a variable's value stays one word; a comment is not expanded */
+	setenv("SGP_TEST_SET_VAR", "two words \"quoted\"", 1);
 	unsetenv("SGP_TEST_UNSET_VAR");
+	s = parse("expect x dir=${SGP_TEST_SET_VAR}/z   # not ${SGP_TEST_UNSET_VAR}\n", err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_int_eq(s->steps[0].argc, 3);
+	ck_assert_str_eq(step_arg(&s->steps[0], "dir"), "two words \"quoted\"/z");
+	ck_assert_str_eq(s->steps[0].text, "expect x dir=${SGP_TEST_SET_VAR}/z");
+	scenario_free(s);
+
 	s = parse("require env=SGP_TEST_UNSET_VAR\npki load dir=${SGP_TEST_UNSET_VAR}\n", err, sizeof(err));
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_nonnull(s->skip_reason);
@@ -110,6 +119,8 @@ START_TEST(test_check_unknown_and_bad_args)
 		{ "lab colour=blue\n", "t.scn:1: unknown argument 'colour'" },
 		{ "lab roles=hss\n", "t.scn:1: unknown role 'hss'" },
 		{ "expect clock at=yesterday\n", "t.scn:1: at= must be a UTC time" },
+		{ "expect clock at=2026-02-31T00:00:00Z\n", "t.scn:1: at= must be a UTC time" },
+		{ "lab curve=nist curve=brp\n", "t.scn:1: argument 'curve' given twice" },
 	};
 	char err[512];
 
@@ -178,7 +189,7 @@ START_TEST(test_junit_report)
 	struct scn_result res[2] = {
 		{ .scn = &scn_ok, .outcome = SCN_PASSED, .seconds = 0.5 },
 		{ .scn = &scn_bad, .outcome = SCN_FAILED, .message = (char *)"b.scn:3: \"x\" < y",
-		  .output = (char *)"  FAIL \x01\n" },
+		  .output = (char *)"  FAIL \x01 caf\xc3\xa9 \xff\xc3(\xed\xa0\x80\n" },
 	};
 	char err[256], buf[4096];
 	int fd = mkstemp(path);
@@ -198,6 +209,8 @@ START_TEST(test_junit_report)
 	ck_assert_ptr_nonnull(strstr(buf, "name=\"b&lt;&amp;&gt;\""));
 	ck_assert_ptr_nonnull(strstr(buf, "<failure message=\"b.scn:3: &quot;x&quot; &lt; y\""));
 	ck_assert_ptr_null(strchr(buf, '\x01'));
+	/* valid UTF-8 stays, invalid bytes (lone 0xff, cut sequence, surrogate) become ? */
+	ck_assert_ptr_nonnull(strstr(buf, "  FAIL ? caf\xc3\xa9 ?\?(?\?\?\n"));
 	ck_assert_int_eq(junit_write("/nonexistent-dir/x.xml", res, 2, err, sizeof(err)), -1);
 }
 END_TEST

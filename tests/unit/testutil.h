@@ -4,13 +4,14 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* Folder of the GSMA reference material, or NULL when it is absent (tests
  * that need it then skip). */
 static inline const char *test_reference_dir(void)
 {
 	const char *d = getenv("SGP_REFERENCE_DIR");
-	return d && *d ? d : NULL;
+	return d && *d && access(d, R_OK | X_OK) == 0 ? d : NULL;
 }
 
 /* Run a suite; the exit status follows Check's failure count. */
