@@ -2,9 +2,12 @@
 #include "core/buf.h"
 #include "core/err.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int sgp_buf_reserve(struct sgp_buf *b, size_t extra)
 {
@@ -238,6 +241,42 @@ char *sgp_base64_encode(const uint8_t *data, size_t len)
 	}
 	s[o] = '\0';
 	return s;
+}
+
+int sgp_buf_read_file(const char *path, size_t max, struct sgp_buf *out)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	uint8_t chunk[4096];
+	struct stat st;
+	size_t n;
+	int rc = SGP_OK;
+
+	sgp_buf_reset(out);
+	if (!f)
+		return errno == ENOENT ? SGP_ERR_NOTFOUND : SGP_ERR_IO;
+	if (!is_stdin && (fstat(fileno(f), &st) < 0 || S_ISDIR(st.st_mode))) {
+		rc = SGP_ERR_IO;
+		goto out;
+	}
+	/* read past the limit by one chunk at most, so growth is caught too */
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (n > max - out->len) {
+			rc = SGP_ERR_TOOBIG;
+			goto out;
+		}
+		rc = sgp_buf_append(out, chunk, n);
+		if (rc < 0)
+			goto out;
+	}
+	if (ferror(f))
+		rc = SGP_ERR_IO;
+out:
+	if (!is_stdin)
+		fclose(f);
+	if (rc < 0)
+		sgp_buf_reset(out);
+	return rc;
 }
 
 bool sgp_memeq_ct(const void *a, const void *b, size_t len)

@@ -43,6 +43,11 @@ void sgp_hex_encode_to(char *dst, const uint8_t *data, size_t len, bool upper);
 int sgp_base64_decode(const char *text, size_t text_len, struct sgp_buf *out);
 char *sgp_base64_encode(const uint8_t *data, size_t len);
 
+/* Read a whole file (path "-": standard input) of at most max bytes.
+ * SGP_ERR_NOTFOUND if it does not exist, SGP_ERR_TOOBIG past max,
+ * SGP_ERR_IO for anything else (a folder, a read error). */
+int sgp_buf_read_file(const char *path, size_t max, struct sgp_buf *out);
+
 /* Constant-time comparison of two equally long byte strings. */
 bool sgp_memeq_ct(const void *a, const void *b, size_t len);
 

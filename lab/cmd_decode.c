@@ -8,8 +8,6 @@
 #include "core/der/der.h"
 #include "core/err.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,8 +21,6 @@
 /* Text input may spell DER_MAX_INPUT bytes as hex (2 chars per byte)
  * with white space. */
 #define TEXT_MAX (3 * DER_MAX_INPUT)
-
-enum text_enc { ENC_AUTO, ENC_HEX, ENC_BASE64 };
 
 static void usage(FILE *f)
 {
@@ -67,109 +63,27 @@ static void list_types(void)
 }
 
 /* Read a whole file (or stdin for "-"), at most max bytes. */
-static int read_all(const char *path, size_t max, struct sgp_buf *out)
+/* Turn INPUT (text, a file, or - for stdin) into DER bytes. */
+static int load_input(const char *arg, enum der_text_enc enc, struct sgp_buf *der)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	uint8_t chunk[4096];
-	size_t n;
-	int rc = 0;
-
-	if (!f) {
-		fprintf(stderr, "sgp32lab decode: %s: %s\n", path, strerror(errno));
-		return SGP_ERR_IO;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (out->len + n > max) {
-			fprintf(stderr, "sgp32lab decode: %s: larger than %zu bytes\n",
-				path, max);
-			rc = SGP_ERR_TOOBIG;
-			goto out;
-		}
-		rc = sgp_buf_append(out, chunk, n);
-		if (rc)
-			goto out;
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "sgp32lab decode: %s: read error\n", path);
-		rc = SGP_ERR_IO;
-	}
-out:
-	if (f != stdin)
-		fclose(f);
-	return rc;
-}
-
-static bool is_text(const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!isprint(p[i]) && !isspace(p[i]))
-			return false;
-	return true;
-}
-
-static bool is_hex_text(const char *s)
-{
-	size_t digits = 0;
-
-	for (; *s; s++) {
-		if (isxdigit((unsigned char)*s))
-			digits++;
-		else if (!isspace((unsigned char)*s))
-			return false;
-	}
-	return digits && digits % 2 == 0;
-}
-
-static int decode_text(const char *text, enum text_enc enc, struct sgp_buf *der)
-{
-	const char *what;
-	int rc;
-
-	if (enc == ENC_AUTO)
-		enc = is_hex_text(text) ? ENC_HEX : ENC_BASE64;
-	if (enc == ENC_HEX) {
-		what = "hex";
-		rc = sgp_hex_decode(text, der);
-	} else {
-		what = "base64";
-		rc = sgp_base64_decode(text, strlen(text), der);
-	}
-	if (rc)
-		fprintf(stderr, "sgp32lab decode: input is not valid %s (%s)\n", what,
-			sgp_strerror(rc));
-	return rc;
-}
-
-/* Turn INPUT into DER bytes. */
-static int load_input(const char *arg, enum text_enc enc, struct sgp_buf *der)
-{
-	struct sgp_buf raw = SGP_BUF_INIT;
 	struct stat st;
+	bool file = !strcmp(arg, "-") || (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
 	int rc;
 
-	if (strcmp(arg, "-") && (stat(arg, &st) != 0 || !S_ISREG(st.st_mode))) {
-		/* not a file: the argument is the text */
-		if (strlen(arg) > TEXT_MAX) {
-			fprintf(stderr, "sgp32lab decode: input text too long\n");
-			return SGP_ERR_TOOBIG;
-		}
-		return decode_text(arg, enc, der);
-	}
-	rc = read_all(arg, TEXT_MAX, &raw);
-	if (rc)
-		goto out;
-	if (enc == ENC_AUTO && !is_text(raw.data, raw.len)) {
-		rc = sgp_buf_set(der, raw.data, raw.len);	/* binary DER */
-		goto out;
-	}
-	rc = sgp_buf_append_byte(&raw, 0);
-	if (rc)
-		goto out;
-	rc = decode_text((const char *)raw.data, enc, der);
-out:
-	sgp_buf_free(&raw);
+	if (file)
+		rc = sgp_der_from_file(arg, TEXT_MAX, enc, der);
+	else if (strlen(arg) > TEXT_MAX)
+		rc = SGP_ERR_TOOBIG;
+	else
+		rc = sgp_der_from_text(arg, strlen(arg), enc, der);
+	if (rc == SGP_ERR_TOOBIG)
+		fprintf(stderr, "sgp32lab decode: input larger than %d bytes\n", TEXT_MAX);
+	else if (rc == SGP_ERR_PARSE)
+		fprintf(stderr, "sgp32lab decode: input is not valid %s\n",
+			enc == DER_TEXT_HEX ? "hex" : enc == DER_TEXT_BASE64 ? "base64" :
+			"hex, base64 or DER");
+	else if (rc < 0)
+		fprintf(stderr, "sgp32lab decode: %s: %s\n", arg, sgp_strerror(rc));
 	return rc;
 }
 
@@ -239,7 +153,7 @@ int cmd_decode(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sgp_buf der = SGP_BUF_INIT;
-	enum text_enc enc = ENC_AUTO;
+	enum der_text_enc enc = DER_TEXT_AUTO;
 	const char *type = NULL;
 	bool list = false;
 	int c, rc;
@@ -259,11 +173,11 @@ int cmd_decode(int argc, char **argv)
 			break;
 		case 'x':
 		case 'b':
-			if (enc != ENC_AUTO) {
+			if (enc != DER_TEXT_AUTO) {
 				fprintf(stderr, "sgp32lab decode: --hex and --base64 exclude each other\n");
 				return 2;
 			}
-			enc = c == 'x' ? ENC_HEX : ENC_BASE64;
+			enc = c == 'x' ? DER_TEXT_HEX : DER_TEXT_BASE64;
 			break;
 		case 'l':
 			list = true;

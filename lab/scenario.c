@@ -1,5 +1,6 @@
 /* sgp32lab: scenario file parser */
 #include "lab/scenario.h"
+#include "core/buf.h"
 #include "core/err.h"
 
 #include <errno.h>
@@ -329,38 +330,18 @@ fail:
 
 struct scenario *scenario_load(const char *path, char *err, size_t errlen)
 {
+	struct sgp_buf text = SGP_BUF_INIT;
 	struct scenario *s = NULL;
-	struct stat st;
-	char *text = NULL;
-	FILE *f = fopen(path, "rb");
-	size_t got;
+	int rc = sgp_buf_read_file(path, SCN_MAX_FILE, &text);
 
-	if (!f) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > SCN_MAX_FILE) {
+	if (rc == SGP_ERR_TOOBIG)
 		set_err(err, errlen, "%s: file larger than %u bytes", path, SCN_MAX_FILE);
-		goto out;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text) {
-		set_err(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	got = fread(text, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		set_err(err, errlen, "%s: read error", path);
-		goto out;
-	}
-	s = scenario_parse(path, text, got, err, errlen);
-out:
-	free(text);
-	fclose(f);
+	else if (rc < 0)
+		set_err(err, errlen, "%s: %s", path, rc == SGP_ERR_NOTFOUND ? "no such file" :
+			"cannot read it (not a file, or no permission)");
+	else
+		s = scenario_parse(path, text.len ? (const char *)text.data : "", text.len, err, errlen);
+	sgp_buf_free(&text);
 	return s;
 }
 

@@ -42,48 +42,21 @@ static int decode_check(const struct scn_step *st, char *err, size_t errlen)
 	return 0;
 }
 
-/* The input bytes of the step: hex, base64, or a file of DER / hex text. */
+/* The input bytes of the step: hex, base64, or a file (DER or text). */
 static int load_input(const struct scn_step *st, struct sgp_buf *out, char *err, size_t errlen)
 {
 	const char *v;
 	int rc;
 
-	if ((v = step_arg(st, "hex"))) {
-		rc = sgp_hex_decode(v, out);
-	} else if ((v = step_arg(st, "base64"))) {
-		rc = sgp_base64_decode(v, strlen(v), out);
-	} else {
-		FILE *f = fopen(step_arg(st, "file"), "rb");
-		uint8_t chunk[4096];
-		size_t n;
-
-		if (!f) {
-			snprintf(err, errlen, "cannot open %s", step_arg(st, "file"));
-			return SGP_ERR_IO;
-		}
-		rc = SGP_OK;
-		while (rc == SGP_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			rc = out->len + n > MAX_FILE ? SGP_ERR_TOOBIG : sgp_buf_append(out, chunk, n);
-		fclose(f);
-		/* a text file of hex digits is decoded, anything else taken as DER */
-		if (rc == SGP_OK && out->len) {
-			struct sgp_buf text = SGP_BUF_INIT, bin = SGP_BUF_INIT;
-			if (sgp_buf_append(&text, out->data, out->len) == SGP_OK &&
-			    sgp_buf_append_byte(&text, 0) == SGP_OK &&
-			    strlen((char *)text.data) == out->len &&
-			    sgp_hex_decode((char *)text.data, &bin) == SGP_OK && bin.len) {
-				sgp_buf_free(out);
-				*out = bin;
-				bin = (struct sgp_buf)SGP_BUF_INIT;
-			}
-			sgp_buf_free(&text);
-			sgp_buf_free(&bin);
-		}
-	}
-	if (rc < 0 && !err[0])
-		snprintf(err, errlen, "the input is not valid %s: %s",
-			 step_arg(st, "hex") ? "hex" : step_arg(st, "base64") ? "base64" : "file",
-			 sgp_strerror(rc));
+	if ((v = step_arg(st, "hex")))
+		rc = sgp_der_from_text(v, strlen(v), DER_TEXT_HEX, out);
+	else if ((v = step_arg(st, "base64")))
+		rc = sgp_der_from_text(v, strlen(v), DER_TEXT_BASE64, out);
+	else
+		rc = sgp_der_from_file((v = step_arg(st, "file")), MAX_FILE, DER_TEXT_AUTO, out);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", step_arg(st, "file") ? v : "the input",
+			 rc == SGP_ERR_PARSE ? "not valid hex, base64 or DER" : sgp_strerror(rc));
 	return rc;
 }
 

@@ -112,4 +112,19 @@ void sgp_der_guess_free(struct der_guess *g);
 int sgp_der_print_xer(FILE *f, const struct asn_TYPE_descriptor_s *td,
 		  const void *value);
 
+/* --- input as people hand it over --- */
+
+enum der_text_enc {
+	DER_TEXT_AUTO,		/* hex when the text holds only hex digits, else base64 */
+	DER_TEXT_HEX,
+	DER_TEXT_BASE64,
+};
+
+/* Message bytes from hex or base64 text (white space ignored). */
+int sgp_der_from_text(const char *text, size_t len, enum der_text_enc enc, struct sgp_buf *der);
+/* Message bytes from a file ("-": standard input) of at most max bytes:
+ * with DER_TEXT_AUTO, printable text is decoded as above and anything else
+ * taken as binary DER. */
+int sgp_der_from_file(const char *path, size_t max, enum der_text_enc enc, struct sgp_buf *der);
+
 #endif

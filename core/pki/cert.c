@@ -18,46 +18,10 @@
 
 int pki_read_file(const char *path, struct sgp_buf *out)
 {
-	struct stat st;
-	int fd, rc = SGP_OK;
+	int rc = sgp_buf_read_file(path, SGP_PKI_MAX_FILE, out);
 
-	sgp_buf_reset(out);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? SGP_ERR_NOTFOUND : SGP_ERR_IO;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = SGP_ERR_IO;
-		goto out;
-	}
-	if (st.st_size > SGP_PKI_MAX_FILE) {
-		LOGP(DPKI, LOGL_ERROR, "%s: %lld bytes, more than the limit of %d",
-		     path, (long long)st.st_size, SGP_PKI_MAX_FILE);
-		rc = SGP_ERR_TOOBIG;
-		goto out;
-	}
-	/* Read up to the limit + 1 so a file growing meanwhile is caught too. */
-	rc = sgp_buf_reserve(out, SGP_PKI_MAX_FILE + 1);
-	if (rc)
-		goto out;
-	for (;;) {
-		ssize_t n = read(fd, out->data + out->len, SGP_PKI_MAX_FILE + 1 - out->len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = SGP_ERR_IO;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		out->len += (size_t)n;
-		if (out->len > SGP_PKI_MAX_FILE) {
-			rc = SGP_ERR_TOOBIG;
-			goto out;
-		}
-	}
-out:
-	close(fd);
+	if (rc == SGP_ERR_TOOBIG)
+		LOGP(DPKI, LOGL_ERROR, "%s: more than the limit of %d bytes", path, SGP_PKI_MAX_FILE);
 	return rc;
 }
 
@@ -137,6 +101,10 @@ int sgp_pki_key_read_file(const char *path, EVP_PKEY **out)
 	rc = pki_read_file(path, &b);
 	if (rc)
 		goto out;
+	if (b.len == 0) {
+		rc = SGP_ERR_PARSE;	/* an empty file holds no key */
+		goto out;
+	}
 	bio = BIO_new_mem_buf(b.data, (int)b.len);
 	if (!bio) {
 		rc = SGP_ERR_NOMEM;
