@@ -68,6 +68,49 @@ int es10_encode(struct euicc *e, const struct asn_TYPE_descriptor_s *td,
 /* Sign data with SK.EUICC.ECDSA: 64-byte raw r||s (SGP.22 tag 5F37). */
 int euicc_sign(struct euicc *e, const uint8_t *data, size_t len, uint8_t sig[64]);
 
+/* --- profile operations (profile_ops.c), shared by ES10c (SGP.22 5.7.16-18)
+ * and the SGP.32 PSMOs (5.9.x): one set of rules, two encodings --- */
+
+/* The common result codes of EnableProfileResponse / EnableProfileResult,
+ * DisableProfile..., DeleteProfile... (values as in the ASN.1). */
+enum profile_op_result {
+	PROFILE_OP_OK = 0,
+	PROFILE_OP_NOT_FOUND = 1,		/* iccidOrAidNotFound */
+	PROFILE_OP_WRONG_STATE = 2,		/* profileNotIn{Disabled,Enabled}State */
+	PROFILE_OP_DISALLOWED_BY_POLICY = 3,	/* disallowedByPolicy (PPR, class rules) */
+	PROFILE_OP_WRONG_REENABLING = 4,	/* wrongProfileReenabling (ES10c only) */
+	PROFILE_OP_CAT_BUSY = 5,		/* catBusy */
+	PROFILE_OP_ROLLBACK_NOT_AVAILABLE = 20,	/* SGP.32 rollbackNotAvailable */
+	PROFILE_OP_RETURN_FALLBACK = 21,	/* SGP.32 returnFallbackProfile */
+	PROFILE_OP_UNDEFINED = 127,		/* undefinedError */
+};
+
+/* A profile named by ICCID (10-byte Iccid) or by ISD-P AID. */
+struct profile_ref {
+	const uint8_t *iccid;		/* NULL when named by AID */
+	const uint8_t *aid;
+	size_t aid_len;
+};
+
+/* Enable ref, disabling the enabled profile first; the notifications the
+ * profiles' notificationConfigurationInfo asks for are queued (signed).
+ * Returns 0 and *result (a refusal changes nothing), or a negative
+ * sgp_err for internal failures.  rollback (SGP.32 enable with
+ * rollbackFlag) records the previously enabled profile for ProfileRollback. */
+int profile_op_enable(struct euicc *e, const struct profile_ref *ref, bool rollback,
+		      enum profile_op_result *result);
+int profile_op_disable(struct euicc *e, const struct profile_ref *ref,
+		       enum profile_op_result *result);
+int profile_op_delete(struct euicc *e, const struct profile_ref *ref,
+		      enum profile_op_result *result);
+
+/* Queue a signed profile management notification (OtherSignedNotification,
+ * SGP.22 5.7.9/5.7.10) for event (NotificationEvent bit: 0 install, 1
+ * enable, 2 disable, 3 delete) of the profile p, to the address its
+ * notificationConfigurationInfo names for that event — nothing when it asks
+ * for none.  Used by profile_ops.c and the SGP.32 functions. */
+int euicc_notify_profile_event(struct euicc *e, const struct euicc_profile *p, int event);
+
 /* --- persistent state (euicc_store.c) --- */
 
 struct euicc_card {
