@@ -45,6 +45,7 @@
 #include "core/pki/pki.h"
 
 #include <openssl/crypto.h>
+#include <openssl/x509v3.h>
 
 #include "AuthenticateServerRequest.h"
 #include "CancelSessionRequest.h"
