@@ -7,6 +7,7 @@
 #include "core/log.h"
 
 #include "AuthenticateServerResponse.h"
+#include "SGP32-AuthenticateServerResponse.h"
 #include "PrepareDownloadResponse.h"
 #include "ProfileInstallationResult.h"
 #include "ServerSigned1.h"
@@ -114,21 +115,30 @@ static int cert_from(const Certificate_t *c, X509 **out)
 	return rc;
 }
 
+/* AuthenticateResponseOk of SGP.22 and of SGP.32 (whose euiccSigned1
+ * carries the SGP.32 EUICCInfo2) seen alike. */
+struct ok_view {
+	const struct asn_TYPE_descriptor_s *td;	/* of euiccSigned1 */
+	const void *signed1;
+	const OCTET_STRING_t *tid, *address, *challenge, *sig;
+	const CtxParams1_t *ctx;
+	const Certificate_t *cert, *eum;
+};
+
 static int check_ok(const struct sgp_pki *pki, time_t now, const uint8_t *tid, size_t tid_len,
 		    const uint8_t server_challenge[SMDP_CHALLENGE_LEN],
-		    const char *server_address, const AuthenticateResponseOk_t *ok,
+		    const char *server_address, const struct ok_view *ok,
 		    struct smdp_euicc *out, struct smdp_auth_status *st)
 {
 	static const char what[] = "AuthenticateServerResponse";
-	const EuiccSigned1_t *s1 = &ok->euiccSigned1;
 	const CtxParamsForCommonAuthentication_t *ctx;
 	struct sgp_buf tbs = SGP_BUF_INIT;
 	EVP_PKEY *pub;
 	int rc;
 
-	if (ok->euiccSignature1.size != SGP_ECDSA_RAW_LEN)
+	if (ok->sig->size != SGP_ECDSA_RAW_LEN)
 		return fail(st, SMDP_AUTH_MALFORMED, what);
-	if (cert_from(&ok->euiccCertificate, &out->cert) || cert_from(&ok->eumCertificate, &out->eum))
+	if (cert_from(ok->cert, &out->cert) || cert_from(ok->eum, &out->eum))
 		return fail(st, SMDP_AUTH_MALFORMED, what);
 	/* SGP.22 5.6.3: CERT.EUM, then CERT.EUICC with it, against our CIs */
 	st->pki_result = sgp_pki_verify(pki, out->eum, SGP_PKI_ROLE_EUM, NULL, now, NULL, NULL);
@@ -143,34 +153,42 @@ static int check_ok(const struct sgp_pki *pki, time_t now, const uint8_t *tid, s
 	if (!pub || sgp_key_from_evp(pub, &out->pk) ||
 	    sgp_pki_cert_eid(out->cert, out->eid) || sgp_eid_to_bcd(out->eid, out->eid_bcd))
 		return fail(st, SMDP_AUTH_BAD_CERTIFICATE, what);
-	rc = signed_data(&asn_DEF_EuiccSigned1, s1, NULL, &tbs);
+	rc = signed_data(ok->td, ok->signed1, NULL, &tbs);
 	if (rc)
 		return rc;
-	rc = sgp_ecdsa_verify(out->pk, tbs.data, tbs.len, ok->euiccSignature1.buf,
-			      ok->euiccSignature1.size);
+	rc = sgp_ecdsa_verify(out->pk, tbs.data, tbs.len, ok->sig->buf, (size_t)ok->sig->size);
 	sgp_buf_free(&tbs);
 	if (rc)
 		return fail(st, SMDP_AUTH_BAD_SIGNATURE, what);
-	if (!same(&s1->transactionId, tid, tid_len))
+	if (!same(ok->tid, tid, tid_len))
 		return fail(st, SMDP_AUTH_TID_MISMATCH, what);
-	if (!same(&s1->serverChallenge, server_challenge, SMDP_CHALLENGE_LEN))
+	if (!same(ok->challenge, server_challenge, SMDP_CHALLENGE_LEN))
 		return fail(st, SMDP_AUTH_CHALLENGE_MISMATCH, what);
 	if (server_address &&
-	    !same(&s1->serverAddress, (const uint8_t *)server_address, strlen(server_address)))
+	    !same(ok->address, (const uint8_t *)server_address, strlen(server_address)))
 		return fail(st, SMDP_AUTH_ADDRESS_MISMATCH, what);
-	memcpy(out->euicc_signature1, ok->euiccSignature1.buf, SGP_ECDSA_RAW_LEN);
-	ctx = &s1->ctxParams1.choice.ctxParamsForCommonAuthentication;
-	if (s1->ctxParams1.present == CtxParams1_PR_ctxParamsForCommonAuthentication &&
-	    ctx->matchingId) {
+	memcpy(out->euicc_signature1, ok->sig->buf, SGP_ECDSA_RAW_LEN);
+	ctx = &ok->ctx->choice.ctxParamsForCommonAuthentication;
+	if (ok->ctx->present == CtxParams1_PR_ctxParamsForCommonAuthentication && ctx->matchingId) {
 		if ((size_t)ctx->matchingId->size >= sizeof(out->matching_id))
 			return fail(st, SMDP_AUTH_MALFORMED, what);
-		memcpy(out->matching_id, ctx->matchingId->buf, ctx->matchingId->size);
+		memcpy(out->matching_id, ctx->matchingId->buf, (size_t)ctx->matchingId->size);
 		out->matching_id[ctx->matchingId->size] = '\0';
 		out->has_matching_id = true;
 	}
 	return SGP_OK;
 }
 
+#define VIEW(v, t, o) do { \
+	(v).td = &(t); (v).signed1 = &(o)->euiccSigned1; \
+	(v).tid = &(o)->euiccSigned1.transactionId; \
+	(v).address = &(o)->euiccSigned1.serverAddress; \
+	(v).challenge = &(o)->euiccSigned1.serverChallenge; \
+	(v).ctx = &(o)->euiccSigned1.ctxParams1; (v).sig = &(o)->euiccSignature1; \
+	(v).cert = &(o)->euiccCertificate; (v).eum = &(o)->eumCertificate; \
+} while (0)
+
+/* The SGP.32 form (an IoT eUICC, SGP.32 5.9.x) first, then SGP.22's. */
 int smdp_auth_check_authenticate_server_response(const struct sgp_pki *pki, time_t now,
 						 const uint8_t *tid, size_t tid_len,
 						 const uint8_t server_challenge[SMDP_CHALLENGE_LEN],
@@ -179,9 +197,13 @@ int smdp_auth_check_authenticate_server_response(const struct sgp_pki *pki, time
 						 struct smdp_euicc *out,
 						 struct smdp_auth_status *st)
 {
-	AuthenticateServerResponse_t *rsp = NULL;
+	SGP32_AuthenticateServerResponse_t *r32 = NULL;
+	AuthenticateServerResponse_t *r22 = NULL;
+	const AuthenticateResponseError_t *e = NULL;
 	struct smdp_auth_status dummy;
+	struct ok_view v;
 	struct der_error err;
+	bool have = false;
 	int rc;
 
 	if (!st)
@@ -190,21 +212,42 @@ int smdp_auth_check_authenticate_server_response(const struct sgp_pki *pki, time
 	if (!pki || !tid || !server_challenge || !der || !out)
 		return SGP_ERR_INVAL;
 	memset(out, 0, sizeof(*out));
-	rc = sgp_der_decode(&asn_DEF_AuthenticateServerResponse, der, len, (void **)&rsp, &err);
+	rc = sgp_der_decode(&asn_DEF_SGP32_AuthenticateServerResponse, der, len, (void **)&r32,
+			    &err);
+	if (!rc) {
+		if (r32->present == SGP32_AuthenticateServerResponse_PR_authenticateResponseOk) {
+			VIEW(v, asn_DEF_SGP32_EuiccSigned1, &r32->choice.authenticateResponseOk);
+			have = true;
+		} else if (r32->present ==
+			   SGP32_AuthenticateServerResponse_PR_authenticateResponseError) {
+			e = &r32->choice.authenticateResponseError;
+		}
+	} else if (rc != SGP_ERR_NOMEM) {
+		rc = sgp_der_decode(&asn_DEF_AuthenticateServerResponse, der, len, (void **)&r22,
+				    &err);
+		if (!rc && r22->present == AuthenticateServerResponse_PR_authenticateResponseOk) {
+			VIEW(v, asn_DEF_EuiccSigned1, &r22->choice.authenticateResponseOk);
+			have = true;
+		} else if (!rc) {
+			e = &r22->choice.authenticateResponseError;
+		}
+	}
 	if (rc) {
 		LOGP(DSMDP, LOGL_NOTICE, "AuthenticateServerResponse: %s", err.msg);
-		return rc == SGP_ERR_NOMEM ? rc : fail(st, SMDP_AUTH_MALFORMED, "decode");
-	}
-	if (rsp->present == AuthenticateServerResponse_PR_authenticateResponseError) {
-		st->error_code = rsp->choice.authenticateResponseError.authenticateErrorCode;
+		rc = rc == SGP_ERR_NOMEM ? rc : fail(st, SMDP_AUTH_MALFORMED, "decode");
+	} else if (e) {
+		st->error_code = e->authenticateErrorCode;
 		rc = fail(st, SMDP_AUTH_EUICC_ERROR, "AuthenticateServerResponse");
+	} else if (have) {
+		rc = check_ok(pki, now, tid, tid_len, server_challenge, server_address, &v, out, st);
 	} else {
-		rc = check_ok(pki, now, tid, tid_len, server_challenge, server_address,
-			      &rsp->choice.authenticateResponseOk, out, st);
+		/* compactAuthenticateResponseOk: not for an SM-DP+ */
+		rc = fail(st, SMDP_AUTH_MALFORMED, "AuthenticateServerResponse (compact)");
 	}
 	if (rc)
 		smdp_euicc_release(out);
-	ASN_STRUCT_FREE(asn_DEF_AuthenticateServerResponse, rsp);
+	ASN_STRUCT_FREE(asn_DEF_SGP32_AuthenticateServerResponse, r32);
+	ASN_STRUCT_FREE(asn_DEF_AuthenticateServerResponse, r22);
 	return rc;
 }
 
