@@ -278,6 +278,7 @@ START_TEST(test_bpp_unwraps_to_upp)
 							     r->initialMacChainingValue.buf);
 				sgp_der_free(&asn_DEF_ReplaceSessionKeysRequest, r);
 			}
+			sgp_buf_reset(&got);
 			break;
 		case SGP_BPP_SEG88:
 			sgp_buf_reset(&got);
