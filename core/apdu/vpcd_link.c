@@ -83,7 +83,7 @@ static void link_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		if (l->fails)
-			LOGP(l->cat, LOGL_NOTICE, "vpcd %s: connected to port %u after %u failed attempts",
+			LOGP(l->cat, LOGL_NOTICE, "vpcd %s: connected to port %u after %u failed attempt(s)",
 			     l->who, l->port, l->fails);
 		else
 			LOGP(l->cat, LOGL_INFO, "vpcd %s: connected to port %u", l->who, l->port);
