@@ -9,7 +9,7 @@
  * (OtherSignedNotification, SGP.22 section 2.6.x / 4.x).  The notification
  * stays in the store until the LPA / IPA reports it as delivered
  * (RemoveNotificationFromList). */
-#include "sim/notify.h"
+#include "sim/profile_ops.h"
 #include "core/der/der.h"
 #include "core/err.h"
 

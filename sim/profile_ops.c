@@ -28,9 +28,10 @@
  * (needs the REFRESH state of the device), the Device Test Mode gate on
  * Test Profiles (an LPA rule, SGP.21 TPRO6), re-enabling the previous
  * Operational Profile when a Test Profile is disabled (TPRO10). */
-#include "sim/notify.h"
+#include "sim/profile_ops.h"
 #include "core/err.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Look the profile up by ICCID or ISD-P AID: 0, SGP_ERR_NOTFOUND or an
@@ -191,4 +192,63 @@ int profile_op_delete(struct euicc *e, const struct profile_ref *ref,
 out:
 	euicc_profile_release(&p);
 	return rc;
+}
+
+/* eUICC Memory Reset (SGP.22 3.3.3 / 5.7.19): operational and / or Test
+ * Profiles go whatever their state and PPRs (the reset is the End User's
+ * last resort), each with its delete notification; Provisioning Profiles
+ * stay (only SGP.32's BF64 form can delete them).  All our Test Profiles
+ * count as field-loaded: the model installs none at manufacture. */
+static bool reset_selects(unsigned options, const struct euicc_profile *p)
+{
+	if (p->profile_class == EUICC_CLASS_OPERATIONAL)
+		return options & MEMORY_RESET_OPERATIONAL;
+	if (p->profile_class == EUICC_CLASS_TEST)
+		return options & MEMORY_RESET_FIELD_TEST;
+	return false;
+}
+
+int profile_op_memory_reset(struct euicc *e, unsigned options, bool *done)
+{
+	struct euicc_profile *ps = NULL;
+	struct euicc_card c;
+	size_t n = 0;
+	bool drop_fallback = false, drop_rollback = false;
+	int rc = euicc_card_get(e, &c);
+
+	*done = false;
+	if (rc == SGP_OK)
+		rc = euicc_profile_list(e, &ps, &n);
+	for (size_t i = 0; rc == SGP_OK && i < n; i++) {
+		if (!reset_selects(options, &ps[i]))
+			continue;
+		rc = euicc_notify_profile_event(e, &ps[i], NOTIF_EVENT_DELETE);
+		if (rc == SGP_OK)
+			rc = euicc_profile_delete(e, ps[i].iccid);
+		if (rc < 0)
+			break;
+		LOGPE(e, LOGL_INFO, "memory reset: profile %s deleted", ps[i].iccid_text);
+		drop_fallback |= c.has_fallback && !memcmp(c.fallback_iccid, ps[i].iccid, 10);
+		drop_rollback |= c.has_rollback && !memcmp(c.rollback_iccid, ps[i].iccid, 10);
+		*done = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		euicc_profile_release(&ps[i]);
+	free(ps);
+	if (rc < 0 || (!drop_fallback && !drop_rollback && !(options & MEMORY_RESET_DEFAULT_SMDP)))
+		return rc;
+	/* read again: the notifications advanced the seqNumber */
+	rc = euicc_card_get(e, &c);
+	if (rc < 0)
+		return rc;
+	if (drop_fallback)
+		c.has_fallback = false;
+	if (drop_rollback)
+		c.has_rollback = false;
+	if (options & MEMORY_RESET_DEFAULT_SMDP) {
+		/* no address is kept from manufacture: the reset leaves none */
+		c.default_smdp[0] = '\0';
+		*done = true;
+	}
+	return euicc_card_put(e, &c);
 }
