@@ -130,13 +130,9 @@ data, sw = xmit("%02XE2910006BF3E035C015A00" % (0x80 | ch), ch)
 eid = h(data[5:21]) if data[:5] == bytes.fromhex("BF3E125A10") else ""
 check(sw == 0x9000 and eid == EID, "GetEID: %s (SW %04X)" % (eid or h(data), sw))
 data, sw = xmit("%02XE2910003BF2D0000" % (0x80 | ch), ch)
-if sw == 0x6A80:
-    # ProfileInfoList is being written in parallel: until it lands the
-    # eUICC refuses BF2D, and exactly 6A80 is accepted
-    check(True, "ProfileInfoList: 6A80 (function not there yet; accepted for now)")
-else:
-    check(sw == 0x9000 and data[:2] == b"\xBF\x2D",
-          "ProfileInfoList: BF2D response (SW %04X, %s)" % (sw, h(data[:8])))
+# a fresh eUICC answers an empty profile list
+check(sw == 0x9000 and data[:2] == b"\xBF\x2D",
+      "ProfileInfoList: BF2D response (SW %04X, %s)" % (sw, h(data[:8])))
 data, sw = xmit("007080%02X00" % ch, 0)
 check(sw == 0x9000, "MANAGE CHANNEL close %d (SW %04X)" % (ch, sw))
 conn.disconnect()
