@@ -106,11 +106,16 @@ extern const struct step_table steps_pki;
 extern const struct step_table steps_decode;
 extern const struct step_table steps_http;
 extern const struct step_table steps_euicc;
+extern const struct step_table steps_card;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,
 		    char *err, size_t errlen);
 int step_parse_uint(const char *text, unsigned max, unsigned *out);
+/* Judge a DER message by the step's as=TYPE, type=NAME, contains=TEXT...
+ * and result=ok|error words (lab/steps_decode.c). */
+enum step_result step_expect_der(const struct scn_step *st, const uint8_t *der, size_t len,
+				 struct step_ctx *ctx);
 /* "@N": device number N (1-based); -1 if the word is no device reference. */
 int step_device(const char *word, unsigned max);
 /* A UTC time "2026-01-01T00:10:00Z" as seconds since the epoch. */

@@ -6,9 +6,12 @@
 
 struct lab;
 struct euicc;
+struct card;
 
 /* The simulated eUICC of device @device (1-based), opened on first use;
  * NULL with a message in err. */
 struct euicc *lab_euicc_get(struct lab *lab, unsigned device, char *err, size_t errlen);
+/* Its card (the APDU front end): what a terminal talks to. */
+struct card *lab_card_get(struct lab *lab, unsigned device, char *err, size_t errlen);
 
 #endif

@@ -3,6 +3,7 @@
 #include "lab/step_ctx.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 
 static const struct step_table *const step_tables[] = {
@@ -11,14 +12,17 @@ static const struct step_table *const step_tables[] = {
 	&steps_decode,
 	&steps_http,
 	&steps_euicc,
+	&steps_card,
 };
 #define NUM_TABLES (sizeof(step_tables) / sizeof(step_tables[0]))
 
-/* A step is found by its first two words ("pki verify"), else by its first
- * word alone ("wait"). */
+/* A step is found by its first two words ("pki verify"), the device
+ * reference skipped ("euicc @1 power-cycle" is "euicc power-cycle"), else by
+ * its first word alone ("wait"). */
 const struct step_def *step_lookup(const struct scn_step *st)
 {
 	const struct step_def *by_keyword = NULL;
+	int obj = st->argc > 2 && step_device(st->argv[1], UINT16_MAX) > 0 ? 2 : 1;
 
 	for (size_t t = 0; t < NUM_TABLES; t++) {
 		for (size_t i = 0; i < step_tables[t]->count; i++) {
@@ -27,7 +31,7 @@ const struct step_def *step_lookup(const struct scn_step *st)
 				continue;
 			if (!d->object)
 				by_keyword = d;
-			else if (st->argc > 1 && strcmp(d->object, st->argv[1]) == 0)
+			else if (st->argc > obj && strcmp(d->object, st->argv[obj]) == 0)
 				return d;
 		}
 	}

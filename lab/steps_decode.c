@@ -88,30 +88,24 @@ static bool check_contains(const struct scn_step *st, const struct asn_TYPE_desc
 	return ok;
 }
 
-static enum step_result decode_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+enum step_result step_expect_der(const struct scn_step *st, const uint8_t *der, size_t len,
+				 struct step_ctx *ctx)
 {
 	const char *as = step_arg(st, "as"), *want_type = step_arg(st, "type");
 	bool want_error = step_arg(st, "result") && !strcmp(step_arg(st, "result"), "error");
-	struct sgp_buf in = SGP_BUF_INIT;
 	struct der_error derr = { 0 };
 	struct der_guess g;
 	const struct asn_TYPE_descriptor_s *td = NULL;
 	void *value = NULL;
-	char err[256] = "";
 	enum step_result sr = STEP_FAIL;
 	int rc;
 
-	(void)lab;
 	memset(&g, 0, sizeof(g));
-	if (load_input(st, &in, err, sizeof(err)) < 0) {
-		step_msg(ctx, "%s", err);
-		goto out;
-	}
 	if (as) {
 		td = sgp_der_type_by_name(as);
-		rc = sgp_der_decode(td, in.data, in.len, &value, &derr);
+		rc = td ? sgp_der_decode(td, der, len, &value, &derr) : SGP_ERR_NOTFOUND;
 	} else {
-		rc = sgp_der_guess(in.data, in.len, &g, &derr);
+		rc = sgp_der_guess(der, len, &g, &derr);
 		if (rc == SGP_OK) {
 			td = g.c[g.chosen].td;
 			value = g.c[g.chosen].value;
@@ -136,12 +130,26 @@ static enum step_result decode_run(struct lab *lab, const struct scn_step *st, s
 	}
 	if (!check_contains(st, td, value, ctx))
 		goto out;
-	step_msg(ctx, "%s, %zu bytes", sgp_der_type_name(td), in.len);
+	step_msg(ctx, "%s, %zu bytes", sgp_der_type_name(td), len);
 	sr = STEP_OK;
 out:
 	if (as && value)
 		sgp_der_free(td, value);
 	sgp_der_guess_free(&g);
+	return sr;
+}
+
+static enum step_result decode_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	struct sgp_buf in = SGP_BUF_INIT;
+	char err[256] = "";
+	enum step_result sr = STEP_FAIL;
+
+	(void)lab;
+	if (load_input(st, &in, err, sizeof(err)) < 0)
+		step_msg(ctx, "%s", err);
+	else
+		sr = step_expect_der(st, in.data, in.len, ctx);
 	sgp_buf_free(&in);
 	return sr;
 }

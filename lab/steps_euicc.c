@@ -17,6 +17,7 @@
 #include "lab/lab_pki.h"
 #include "core/err.h"
 #include "core/pki/pki.h"
+#include "sim/card.h"
 #include "sim/euicc.h"
 
 #include <stdlib.h>
@@ -25,16 +26,21 @@
 #define MAX_DEVICES 10000
 
 struct lab_euicc {
-	struct euicc **cards;
+	struct euicc **euiccs;
+	struct card **cards;	/* the APDU front end of each */
 	size_t n;
 };
 
 static void close_cards(struct lab_euicc *le)
 {
-	for (size_t i = 0; i < le->n; i++)
-		euicc_free(le->cards[i]);
+	for (size_t i = 0; i < le->n; i++) {
+		card_free(le->cards[i]);
+		euicc_free(le->euiccs[i]);
+	}
 	free(le->cards);
+	free(le->euiccs);
 	le->cards = NULL;
+	le->euiccs = NULL;
 	le->n = 0;
 }
 
@@ -51,8 +57,9 @@ static int open_cards(struct lab *lab, struct lab_euicc *le, char *err, size_t e
 		return SGP_ERR_STATE;
 	n = sgp_pki_euicc_count(pki);
 	ci = calloc(sgp_pki_ci_count(pki), sizeof(*ci));
+	le->euiccs = calloc(n ? n : 1, sizeof(*le->euiccs));
 	le->cards = calloc(n ? n : 1, sizeof(*le->cards));
-	if (!ci || !le->cards) {
+	if (!ci || !le->euiccs || !le->cards) {
 		free(ci);
 		snprintf(err, errlen, "out of memory");
 		return SGP_ERR_NOMEM;
@@ -70,7 +77,12 @@ static int open_cards(struct lab *lab, struct lab_euicc *le, char *err, size_t e
 
 		sgp_pki_euicc_get(pki, i, &cfg.eid, &cfg.cert_euicc, &key);
 		cfg.sk_euicc = key;
-		rc = euicc_open(&cfg, &le->cards[le->n]);
+		rc = euicc_open(&cfg, &le->euiccs[le->n]);
+		if (rc == SGP_OK) {
+			rc = card_new(le->euiccs[le->n], &le->cards[le->n]);
+			if (rc < 0)
+				euicc_free(le->euiccs[le->n]);
+		}
 		if (rc == SGP_OK)
 			le->n++;
 		else
@@ -80,7 +92,8 @@ static int open_cards(struct lab *lab, struct lab_euicc *le, char *err, size_t e
 	return rc;
 }
 
-struct euicc *lab_euicc_get(struct lab *lab, unsigned device, char *err, size_t errlen)
+/* Open the lab's eUICCs on first use; NULL with a message if there are none. */
+static struct lab_euicc *lab_euiccs(struct lab *lab, unsigned device, char *err, size_t errlen)
 {
 	if (!(lab->roles & (1u << LAB_ROLE_EUICC))) {
 		snprintf(err, errlen, "no simulated eUICC in this lab (lab roles=euicc,...)");
@@ -99,7 +112,21 @@ struct euicc *lab_euicc_get(struct lab *lab, unsigned device, char *err, size_t 
 		snprintf(err, errlen, "no device @%u (the lab has %zu)", device, lab->euicc->n);
 		return NULL;
 	}
-	return lab->euicc->cards[device - 1];
+	return lab->euicc;
+}
+
+struct euicc *lab_euicc_get(struct lab *lab, unsigned device, char *err, size_t errlen)
+{
+	struct lab_euicc *le = lab_euiccs(lab, device, err, errlen);
+
+	return le ? le->euiccs[device - 1] : NULL;
+}
+
+struct card *lab_card_get(struct lab *lab, unsigned device, char *err, size_t errlen)
+{
+	struct lab_euicc *le = lab_euiccs(lab, device, err, errlen);
+
+	return le ? le->cards[device - 1] : NULL;
 }
 
 /* The @N word at argv[pos]; checks it exists. */
@@ -136,11 +163,15 @@ static int power_check(const struct scn_step *st, char *err, size_t errlen)
 
 static enum step_result power_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
 {
-	struct euicc *e = step_card(lab, st, 1, ctx);
+	char err[256];
+	struct card *c = lab_card_get(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES), err,
+				      sizeof(err));
 
-	if (!e)
+	if (!c) {
+		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
-	euicc_reset(e);
+	}
+	card_reset(c);	/* channels, chains and the eUICC's volatile state */
 	return STEP_OK;
 }
 
@@ -395,7 +426,7 @@ static const struct step_def euicc_defs[] = {
 		.check = restart_check, .run = restart_run,
 	},
 	{
-		.keyword = "euicc",
+		.keyword = "euicc", .object = "power-cycle",
 		.usage = "euicc @N power-cycle",
 		.help = "Reset the card: volatile state (an open download session) is dropped.",
 		.check = power_check, .run = power_run,

@@ -94,7 +94,7 @@ static int lab_pki_generate(struct lab *lab, const char *curve, const char *cons
 	if (n_eids) {
 		o.eids = eids;
 		o.n_eids = n_eids;
-	} else if (lab->devices > 1) {
+	} else {
 		gen = calloc(lab->devices, sizeof(*gen));
 		if (!gen)
 			return SGP_ERR_NOMEM;
@@ -105,7 +105,8 @@ static int lab_pki_generate(struct lab *lab, const char *curve, const char *cons
 				rc = SGP_ERR_NOMEM;
 				goto out;
 			}
-			/* stable EIDs: the EUM prefix, then the device number */
+			/* stable EIDs, so scenarios can name them: the EUM
+			 * prefix, the device number, the check digits */
 			snprintf(digits, sizeof(digits), "89001012%022u", i + 1);
 			sgp_eid_complete(digits, gen[i]);
 		}

@@ -22,36 +22,6 @@
 
 static const uint8_t default_host_id[] = "sgp32lab";
 
-/* Tag (one or two bytes) and DER length. */
-static int put_header(struct sgp_buf *out, uint16_t tag, size_t len)
-{
-	uint8_t h[6];
-	size_t n = 0;
-
-	if (tag > 0xFF)
-		h[n++] = (uint8_t)(tag >> 8);
-	h[n++] = (uint8_t)tag;
-	if (len >= 0x10000) {
-		h[n++] = 0x83;
-		h[n++] = (uint8_t)(len >> 16);
-		h[n++] = (uint8_t)(len >> 8);
-	} else if (len >= 0x100) {
-		h[n++] = 0x82;
-		h[n++] = (uint8_t)(len >> 8);
-	} else if (len >= 0x80) {
-		h[n++] = 0x81;
-	}
-	h[n++] = (uint8_t)len;
-	return sgp_buf_append(out, h, n);
-}
-
-static int put_tlv(struct sgp_buf *out, uint16_t tag, const struct sgp_buf *value)
-{
-	int rc = put_header(out, tag, value->len);
-
-	return rc ? rc : sgp_buf_append(out, value->data, value->len);
-}
-
 /* ES8+.InitialiseSecureChannel with smdpSign (SGP.22 5.5.1). */
 static int build_isc(const struct smdp_bpp_params *p, const uint8_t *host_id, size_t host_id_len,
 		     const uint8_t smdp_otpk[SGP_CURVE_POINT_LEN], struct sgp_buf *out)
@@ -91,7 +61,7 @@ static int build_isc(const struct smdp_bpp_params *p, const uint8_t *host_id, si
 		return SGP_ERR_INVAL;
 	rc = sgp_buf_append(&tbs, out->data + h, v - SIGN_TLV_LEN);
 	if (!rc)
-		rc = put_header(&tbs, 0x5F49, p->euicc_otpk_len);
+		rc = sgp_der_put_header(&tbs, 0x5F49, p->euicc_otpk_len);
 	if (!rc)
 		rc = sgp_buf_append(&tbs, p->euicc_otpk, p->euicc_otpk_len);
 	if (!rc)
@@ -221,16 +191,16 @@ int smdp_bpp_build(const struct smdp_bpp_params *p, struct sgp_buf *out)
 
 	rc = sgp_buf_append(&body, isc.data, isc.len);
 	if (!rc)
-		rc = put_tlv(&body, 0xA0, &s87);
+		rc = sgp_der_put_tlv(&body, 0xA0, s87.data, s87.len);
 	if (!rc)
-		rc = put_tlv(&body, 0xA1, &s88);
+		rc = sgp_der_put_tlv(&body, 0xA1, s88.data, s88.len);
 	if (!rc && p->ppk)
-		rc = put_tlv(&body, 0xA2, &s87b);
+		rc = sgp_der_put_tlv(&body, 0xA2, s87b.data, s87b.len);
 	if (!rc)
-		rc = put_tlv(&body, 0xA3, &s86);
+		rc = sgp_der_put_tlv(&body, 0xA3, s86.data, s86.len);
 	sgp_buf_reset(out);
 	if (!rc)
-		rc = put_tlv(out, 0xBF36, &body);
+		rc = sgp_der_put_tlv(out, 0xBF36, body.data, body.len);
 	if (!rc)
 		LOGP(DSMDP, LOGL_INFO, "BPP: %zu bytes (profile %zu bytes%s)", out->len, p->upp_len,
 		     p->ppk ? ", PPK" : "");

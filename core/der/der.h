@@ -112,6 +112,14 @@ void sgp_der_guess_free(struct der_guess *g);
 int sgp_der_print_xer(FILE *f, const struct asn_TYPE_descriptor_s *td,
 		  const void *value);
 
+/* --- writing TLVs by hand (parts whose bytes must stay as they are) --- */
+
+/* Tag of one to three bytes as written ('BF37' is 0xBF37), DER length. */
+int sgp_der_put_header(struct sgp_buf *out, uint32_t tag, size_t len);
+int sgp_der_put_tlv(struct sgp_buf *out, uint32_t tag, const void *value, size_t len);
+/* Replace buf by a TLV of tag around its content. */
+int sgp_der_wrap(struct sgp_buf *buf, uint32_t tag);
+
 /* --- input as people hand it over --- */
 
 enum der_text_enc {

@@ -36,21 +36,7 @@ static const char *const curves[] = { "nist", "brp" };
 
 static void put_tlv(struct sgp_buf *b, uint16_t tag, const uint8_t *v, size_t len)
 {
-	uint8_t h[5];
-	size_t n = 0;
-
-	if (tag > 0xFF)
-		h[n++] = (uint8_t)(tag >> 8);
-	h[n++] = (uint8_t)tag;
-	if (len >= 0x100) {
-		h[n++] = 0x82;
-		h[n++] = (uint8_t)(len >> 8);
-	} else if (len >= 0x80) {
-		h[n++] = 0x81;
-	}
-	h[n++] = (uint8_t)len;
-	ck_assert_int_eq(sgp_buf_append(b, h, n), SGP_OK);
-	ck_assert_int_eq(sgp_buf_append(b, v, len), SGP_OK);
+	ck_assert_int_eq(sgp_der_put_tlv(b, tag, v, len), SGP_OK);
 }
 
 static struct sgp_key *role_key(struct sgp_pki *pki, enum sgp_pki_role role)

@@ -28,37 +28,15 @@
 #define SMDP "smdp.sgp32lab.test"
 static const uint8_t TID[4] = { 0x01, 0x02, 0x03, 0x04 };
 
-/* Append tag (1-2 bytes), DER length and value. */
+/* Append tag, DER length and value; wrap a buffer in a tag (core/der). */
 static void tlv(struct sgp_buf *b, uint32_t tag, const void *v, size_t len)
 {
-	uint8_t h[6];
-	size_t n = 0;
-
-	if (tag > 0xff)
-		h[n++] = (uint8_t)(tag >> 8);
-	h[n++] = (uint8_t)tag;
-	if (len < 0x80) {
-		h[n++] = (uint8_t)len;
-	} else if (len < 0x100) {
-		h[n++] = 0x81;
-		h[n++] = (uint8_t)len;
-	} else {
-		h[n++] = 0x82;
-		h[n++] = (uint8_t)(len >> 8);
-		h[n++] = (uint8_t)len;
-	}
-	ck_assert_int_eq(sgp_buf_append(b, h, n), SGP_OK);
-	if (len)
-		ck_assert_int_eq(sgp_buf_append(b, v, len), SGP_OK);
+	ck_assert_int_eq(sgp_der_put_tlv(b, tag, v, len), SGP_OK);
 }
 
 static void wrap(struct sgp_buf *b, uint32_t tag)
 {
-	struct sgp_buf t = SGP_BUF_INIT;
-
-	tlv(&t, tag, b->data, b->len);
-	sgp_buf_free(b);
-	*b = t;
+	ck_assert_int_eq(sgp_der_wrap(b, tag), SGP_OK);
 }
 
 static struct sgp_key *role_key(struct testbed *tb, enum sgp_pki_role r)
