@@ -75,3 +75,10 @@ done
 grep -q 'sgp32lab: keeps its own constraint checker' Octet16.c ||
 	die "Octet16.c: inherited constraint checker not found"
 [ "$n" -gt 20 ] || die "only $n derived types patched for constraints"
+
+# 7. UBSan (clang's pointer-overflow check): an empty UTF8String has buf
+#    NULL, and NULL + 0 is undefined in C.  Found by tests/fuzz/fuzz_der.
+patch_line UTF8String.c 'uint8_t *end = buf + st->size;' \
+	'uint8_t *end = buf ? buf + st->size : buf;	/* sgp32lab: no NULL + 0 */'
+patch_line UTF8String.c 'uint32_t *dstend = dst + dstlen;' \
+	'uint32_t *dstend = dst ? dst + dstlen : dst;	/* sgp32lab: no NULL + 0 */'

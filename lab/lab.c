@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/store/store.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -63,10 +64,28 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return 0;
 }
 
+struct sgp_store *lab_store(struct lab *lab, char *err, size_t errlen)
+{
+	char path[4200];
+	int rc;
+
+	if (lab->store)
+		return lab->store;
+	/* a scenario run keeps its database in memory; the sandbox's is a file
+	 * in its folder, there again at the next start */
+	if (sgp_clock_is_simulated(lab->clock))
+		snprintf(path, sizeof(path), ":memory:");
+	else
+		snprintf(path, sizeof(path), "%s/lab.db", lab->workdir);
+	rc = sgp_store_open(&lab->store, path, NULL, err, errlen);
+	return rc == SGP_OK ? lab->store : NULL;
+}
+
 void lab_free(struct lab *lab)
 {
 	if (!lab)
 		return;
+	sgp_store_close(lab->store);
 	if (lab->workdir && !lab->keep_workdir)
 		nftw(lab->workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(lab->workdir);
@@ -140,4 +159,13 @@ int step_parse_utc(const char *text, time_t *out)
 		return SGP_ERR_PARSE;
 	*out = t;
 	return SGP_OK;
+}
+
+int step_device(const char *word, unsigned max)
+{
+	unsigned n;
+
+	if (!word || word[0] != '@' || step_parse_uint(word + 1, max, &n) < 0 || n == 0)
+		return -1;
+	return (int)n;
 }

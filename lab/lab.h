@@ -19,6 +19,8 @@ struct event_base;
 struct sgp_clock;
 struct lab_pki;
 struct lab_http;
+struct lab_euicc;
+struct sgp_store;
 
 /* 2026-01-01T00:00:00Z: where the simulated clock of every run starts, so
  * runs are reproducible. */
@@ -34,9 +36,14 @@ struct lab {
 	uint32_t roles;		/* LAB_ROLE_* bits declared by `lab roles=` */
 	bool declared;		/* a `lab` line was seen */
 
+	/* the lab's database: ":memory:" for a scenario run, DIR/lab.db for
+	 * the sandbox; opened on first use (lab_store()) */
+	struct sgp_store *store;
+
 	/* per-area state, owned by the steps_<area>.c that created it */
 	struct lab_pki *pki;
 	struct lab_http *http;
+	struct lab_euicc *euicc;
 };
 
 enum lab_role {
@@ -51,6 +58,8 @@ enum lab_role {
 struct lab *lab_new(struct event_base *base, bool simulated_clock, const char *workdir);
 void lab_free(struct lab *lab);
 const char *lab_role_name(enum lab_role role);
+/* The lab's database, opened on first use; NULL with a message in err. */
+struct sgp_store *lab_store(struct lab *lab, char *err, size_t errlen);
 
 /* --- steps --- */
 
@@ -96,11 +105,14 @@ extern const struct step_table steps_builtin;
 extern const struct step_table steps_pki;
 extern const struct step_table steps_decode;
 extern const struct step_table steps_http;
+extern const struct step_table steps_euicc;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,
 		    char *err, size_t errlen);
 int step_parse_uint(const char *text, unsigned max, unsigned *out);
+/* "@N": device number N (1-based); -1 if the word is no device reference. */
+int step_device(const char *word, unsigned max);
 /* A UTC time "2026-01-01T00:10:00Z" as seconds since the epoch. */
 int step_parse_utc(const char *text, time_t *out);
 

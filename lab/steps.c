@@ -10,6 +10,7 @@ static const struct step_table *const step_tables[] = {
 	&steps_pki,
 	&steps_decode,
 	&steps_http,
+	&steps_euicc,
 };
 #define NUM_TABLES (sizeof(step_tables) / sizeof(step_tables[0]))
 

@@ -123,6 +123,22 @@ int sgp_pki_trust_ci(struct sgp_pki *pki, X509 *ci)
 	return SGP_OK;
 }
 
+int sgp_pki_new_trusting(enum sgp_pki_curve curve, X509 *const *ci, size_t n,
+			 struct sgp_pki **out)
+{
+	struct sgp_pki *pki = pki_alloc(curve);
+	int rc = pki ? SGP_OK : SGP_ERR_NOMEM;
+
+	for (size_t i = 0; rc == SGP_OK && i < n; i++)
+		rc = sgp_pki_trust_ci(pki, ci[i]);
+	if (rc < 0) {
+		sgp_pki_free(pki);
+		pki = NULL;
+	}
+	*out = pki;
+	return rc;
+}
+
 size_t sgp_pki_ci_count(const struct sgp_pki *pki)
 {
 	return pki->n_ci;

@@ -146,6 +146,11 @@ int sgp_pki_euicc_get(const struct sgp_pki *pki, size_t i, const char **eid,
 int sgp_pki_trust_ci(struct sgp_pki *pki, X509 *ci);
 size_t sgp_pki_ci_count(const struct sgp_pki *pki);
 X509 *sgp_pki_ci_get(const struct sgp_pki *pki, size_t i);
+/* A PKI object that holds only trusted CIs (references taken), for a
+ * verifier that owns no PKI but a CI list, e.g. the eUICC checking an
+ * SM-DP+ chain against the CI it was told to use (SGP.22 5.7.13). */
+int sgp_pki_new_trusting(enum sgp_pki_curve curve, X509 *const *ci, size_t n,
+			 struct sgp_pki **out);
 /* Trusted CI whose SKI (CI PKID) equals pkid, or NULL. */
 X509 *sgp_pki_find_ci(const struct sgp_pki *pki, const uint8_t *pkid, size_t len);
 

@@ -1,0 +1,427 @@
+/* sgp32lab: SM-DP+ — the signatures of the ES9+ download exchanges and
+ * their checks (see auth.h). */
+#include "smdp/auth.h"
+#include "core/der/der.h"
+#include "core/err.h"
+#include "core/ids.h"
+#include "core/log.h"
+
+#include "AuthenticateServerResponse.h"
+#include "SGP32-AuthenticateServerResponse.h"
+#include "PrepareDownloadResponse.h"
+#include "ProfileInstallationResult.h"
+#include "ServerSigned1.h"
+#include "SmdpSigned2.h"
+
+#include <openssl/evp.h>
+#include <string.h>
+
+const char *smdp_auth_reason_str(enum smdp_auth_reason r)
+{
+	switch (r) {
+	case SMDP_AUTH_OK: return "ok";
+	case SMDP_AUTH_MALFORMED: return "malformed message";
+	case SMDP_AUTH_EUICC_ERROR: return "the eUICC answered with an error";
+	case SMDP_AUTH_BAD_CERTIFICATE: return "eUICC certificate chain rejected";
+	case SMDP_AUTH_BAD_SIGNATURE: return "eUICC signature does not verify";
+	case SMDP_AUTH_TID_MISMATCH: return "transactionId mismatch";
+	case SMDP_AUTH_CHALLENGE_MISMATCH: return "serverChallenge mismatch";
+	case SMDP_AUTH_ADDRESS_MISMATCH: return "serverAddress mismatch";
+	case SMDP_AUTH_HASHCC_MISMATCH: return "hashCc mismatch";
+	case SMDP_AUTH_BAD_OTPK: return "euiccOtpk is not a valid point";
+	}
+	return "?";
+}
+
+static int fail(struct smdp_auth_status *st, enum smdp_auth_reason r, const char *what)
+{
+	st->reason = r;
+	LOGP(DSMDP, LOGL_NOTICE, "%s: %s", what, smdp_auth_reason_str(r));
+	switch (r) {
+	case SMDP_AUTH_MALFORMED: return SGP_ERR_PARSE;
+	case SMDP_AUTH_EUICC_ERROR: return SGP_ERR_PEER;
+	default: return SGP_ERR_VERIFY;
+	}
+}
+
+static bool same(const OCTET_STRING_t *s, const uint8_t *p, size_t len)
+{
+	return s->size >= 0 && (size_t)s->size == len && (!len || !memcmp(s->buf, p, len));
+}
+
+/* Re-encode a decoded part (the strict decoder guarantees the same bytes
+ * as received) and append a signature TLV '5F37' 40 if sig is given. */
+static int signed_data(const struct asn_TYPE_descriptor_s *td, const void *part,
+		       const uint8_t *sig, struct sgp_buf *out)
+{
+	static const uint8_t hdr[] = { 0x5F, 0x37, SGP_ECDSA_RAW_LEN };
+	struct der_error err;
+	int rc = sgp_der_encode(td, part, out, &err);
+
+	if (!rc && sig) {
+		rc = sgp_buf_append(out, hdr, sizeof(hdr));
+		if (!rc)
+			rc = sgp_buf_append(out, sig, SGP_ECDSA_RAW_LEN);
+	}
+	return rc;
+}
+
+int smdp_auth_sign_server1(const struct sgp_key *dpauth, const uint8_t *tid, size_t tid_len,
+			   const uint8_t euicc_challenge[SMDP_CHALLENGE_LEN],
+			   const char *server_address,
+			   const uint8_t server_challenge[SMDP_CHALLENGE_LEN],
+			   struct sgp_buf *server_signed1, uint8_t sig[SGP_ECDSA_RAW_LEN])
+{
+	ServerSigned1_t ss1;
+	struct der_error err;
+	int rc;
+
+	if (!dpauth || !tid || !tid_len || tid_len > 16 || !euicc_challenge ||
+	    !server_address || !server_challenge || !server_signed1 || !sig)
+		return SGP_ERR_INVAL;
+	memset(&ss1, 0, sizeof(ss1));
+	ss1.transactionId.buf = (uint8_t *)(uintptr_t)tid;
+	ss1.transactionId.size = tid_len;
+	ss1.euiccChallenge.buf = (uint8_t *)(uintptr_t)euicc_challenge;
+	ss1.euiccChallenge.size = SMDP_CHALLENGE_LEN;
+	ss1.serverAddress.buf = (uint8_t *)(uintptr_t)server_address;
+	ss1.serverAddress.size = strlen(server_address);
+	ss1.serverChallenge.buf = (uint8_t *)(uintptr_t)server_challenge;
+	ss1.serverChallenge.size = SMDP_CHALLENGE_LEN;
+	rc = sgp_der_encode(&asn_DEF_ServerSigned1, &ss1, server_signed1, &err);
+	if (rc)
+		return rc;
+	return sgp_ecdsa_sign(dpauth, server_signed1->data, server_signed1->len, sig);
+}
+
+void smdp_euicc_release(struct smdp_euicc *e)
+{
+	if (!e)
+		return;
+	X509_free(e->cert);
+	X509_free(e->eum);
+	sgp_key_free(e->pk);
+	memset(e, 0, sizeof(*e));
+}
+
+static int cert_from(const Certificate_t *c, X509 **out)
+{
+	struct sgp_buf der = SGP_BUF_INIT;
+	int rc = signed_data(&asn_DEF_Certificate, c, NULL, &der);
+
+	if (!rc)
+		rc = sgp_pki_cert_from_der(der.data, der.len, out);
+	sgp_buf_free(&der);
+	return rc;
+}
+
+/* AuthenticateResponseOk of SGP.22 and of SGP.32 (whose euiccSigned1
+ * carries the SGP.32 EUICCInfo2) seen alike. */
+struct ok_view {
+	const struct asn_TYPE_descriptor_s *td;	/* of euiccSigned1 */
+	const void *signed1;
+	const OCTET_STRING_t *tid, *address, *challenge, *sig;
+	const CtxParams1_t *ctx;
+	const Certificate_t *cert, *eum;
+};
+
+static int check_ok(const struct sgp_pki *pki, time_t now, const uint8_t *tid, size_t tid_len,
+		    const uint8_t server_challenge[SMDP_CHALLENGE_LEN],
+		    const char *server_address, const struct ok_view *ok,
+		    struct smdp_euicc *out, struct smdp_auth_status *st)
+{
+	static const char what[] = "AuthenticateServerResponse";
+	const CtxParamsForCommonAuthentication_t *ctx;
+	struct sgp_buf tbs = SGP_BUF_INIT;
+	EVP_PKEY *pub;
+	int rc;
+
+	if (ok->sig->size != SGP_ECDSA_RAW_LEN)
+		return fail(st, SMDP_AUTH_MALFORMED, what);
+	if (cert_from(ok->cert, &out->cert) || cert_from(ok->eum, &out->eum))
+		return fail(st, SMDP_AUTH_MALFORMED, what);
+	/* SGP.22 5.6.3: CERT.EUM, then CERT.EUICC with it, against our CIs */
+	st->pki_result = sgp_pki_verify(pki, out->eum, SGP_PKI_ROLE_EUM, NULL, now, NULL, NULL);
+	if (st->pki_result == SGP_PKI_OK)
+		st->pki_result = sgp_pki_verify(pki, out->cert, SGP_PKI_ROLE_EUICC, out->eum, now,
+						NULL, NULL);
+	if (st->pki_result != SGP_PKI_OK) {
+		LOGP(DSMDP, LOGL_NOTICE, "%s: %s", what, sgp_pki_result_str(st->pki_result));
+		return fail(st, SMDP_AUTH_BAD_CERTIFICATE, what);
+	}
+	pub = sgp_pki_cert_pubkey(out->cert);
+	if (!pub || sgp_key_from_evp(pub, &out->pk) ||
+	    sgp_pki_cert_eid(out->cert, out->eid) || sgp_eid_to_bcd(out->eid, out->eid_bcd))
+		return fail(st, SMDP_AUTH_BAD_CERTIFICATE, what);
+	rc = signed_data(ok->td, ok->signed1, NULL, &tbs);
+	if (rc)
+		return rc;
+	rc = sgp_ecdsa_verify(out->pk, tbs.data, tbs.len, ok->sig->buf, (size_t)ok->sig->size);
+	sgp_buf_free(&tbs);
+	if (rc)
+		return fail(st, SMDP_AUTH_BAD_SIGNATURE, what);
+	if (!same(ok->tid, tid, tid_len))
+		return fail(st, SMDP_AUTH_TID_MISMATCH, what);
+	if (!same(ok->challenge, server_challenge, SMDP_CHALLENGE_LEN))
+		return fail(st, SMDP_AUTH_CHALLENGE_MISMATCH, what);
+	if (server_address &&
+	    !same(ok->address, (const uint8_t *)server_address, strlen(server_address)))
+		return fail(st, SMDP_AUTH_ADDRESS_MISMATCH, what);
+	memcpy(out->euicc_signature1, ok->sig->buf, SGP_ECDSA_RAW_LEN);
+	ctx = &ok->ctx->choice.ctxParamsForCommonAuthentication;
+	if (ok->ctx->present == CtxParams1_PR_ctxParamsForCommonAuthentication && ctx->matchingId) {
+		if ((size_t)ctx->matchingId->size >= sizeof(out->matching_id))
+			return fail(st, SMDP_AUTH_MALFORMED, what);
+		memcpy(out->matching_id, ctx->matchingId->buf, (size_t)ctx->matchingId->size);
+		out->matching_id[ctx->matchingId->size] = '\0';
+		out->has_matching_id = true;
+	}
+	return SGP_OK;
+}
+
+#define VIEW(v, t, o) do { \
+	(v).td = &(t); (v).signed1 = &(o)->euiccSigned1; \
+	(v).tid = &(o)->euiccSigned1.transactionId; \
+	(v).address = &(o)->euiccSigned1.serverAddress; \
+	(v).challenge = &(o)->euiccSigned1.serverChallenge; \
+	(v).ctx = &(o)->euiccSigned1.ctxParams1; (v).sig = &(o)->euiccSignature1; \
+	(v).cert = &(o)->euiccCertificate; (v).eum = &(o)->eumCertificate; \
+} while (0)
+
+/* The SGP.32 form (an IoT eUICC, SGP.32 5.9.x) first, then SGP.22's. */
+int smdp_auth_check_authenticate_server_response(const struct sgp_pki *pki, time_t now,
+						 const uint8_t *tid, size_t tid_len,
+						 const uint8_t server_challenge[SMDP_CHALLENGE_LEN],
+						 const char *server_address,
+						 const uint8_t *der, size_t len,
+						 struct smdp_euicc *out,
+						 struct smdp_auth_status *st)
+{
+	SGP32_AuthenticateServerResponse_t *r32 = NULL;
+	AuthenticateServerResponse_t *r22 = NULL;
+	const AuthenticateResponseError_t *e = NULL;
+	struct smdp_auth_status dummy;
+	struct ok_view v;
+	struct der_error err;
+	bool have = false;
+	int rc;
+
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	if (!pki || !tid || !server_challenge || !der || !out)
+		return SGP_ERR_INVAL;
+	memset(out, 0, sizeof(*out));
+	rc = sgp_der_decode(&asn_DEF_SGP32_AuthenticateServerResponse, der, len, (void **)&r32,
+			    &err);
+	if (!rc) {
+		if (r32->present == SGP32_AuthenticateServerResponse_PR_authenticateResponseOk) {
+			VIEW(v, asn_DEF_SGP32_EuiccSigned1, &r32->choice.authenticateResponseOk);
+			have = true;
+		} else if (r32->present ==
+			   SGP32_AuthenticateServerResponse_PR_authenticateResponseError) {
+			e = &r32->choice.authenticateResponseError;
+		}
+	} else if (rc != SGP_ERR_NOMEM) {
+		rc = sgp_der_decode(&asn_DEF_AuthenticateServerResponse, der, len, (void **)&r22,
+				    &err);
+		if (!rc && r22->present == AuthenticateServerResponse_PR_authenticateResponseOk) {
+			VIEW(v, asn_DEF_EuiccSigned1, &r22->choice.authenticateResponseOk);
+			have = true;
+		} else if (!rc) {
+			e = &r22->choice.authenticateResponseError;
+		}
+	}
+	if (rc) {
+		LOGP(DSMDP, LOGL_NOTICE, "AuthenticateServerResponse: %s", err.msg);
+		rc = rc == SGP_ERR_NOMEM ? rc : fail(st, SMDP_AUTH_MALFORMED, "decode");
+	} else if (e) {
+		st->error_code = e->authenticateErrorCode;
+		rc = fail(st, SMDP_AUTH_EUICC_ERROR, "AuthenticateServerResponse");
+	} else if (have) {
+		rc = check_ok(pki, now, tid, tid_len, server_challenge, server_address, &v, out, st);
+	} else {
+		/* compactAuthenticateResponseOk: not for an SM-DP+ */
+		rc = fail(st, SMDP_AUTH_MALFORMED, "AuthenticateServerResponse (compact)");
+	}
+	if (rc)
+		smdp_euicc_release(out);
+	ASN_STRUCT_FREE(asn_DEF_SGP32_AuthenticateServerResponse, r32);
+	ASN_STRUCT_FREE(asn_DEF_AuthenticateServerResponse, r22);
+	return rc;
+}
+
+int smdp_auth_sign_smdp2(const struct sgp_key *dppb, const uint8_t *tid, size_t tid_len,
+			 bool cc_required, const uint8_t *bpp_euicc_otpk, size_t otpk_len,
+			 const uint8_t euicc_signature1[SGP_ECDSA_RAW_LEN],
+			 struct sgp_buf *smdp_signed2, uint8_t sig[SGP_ECDSA_RAW_LEN])
+{
+	struct sgp_buf tbs = SGP_BUF_INIT;
+	OCTET_STRING_t otpk;
+	SmdpSigned2_t s2;
+	int rc;
+
+	if (!dppb || !tid || !tid_len || tid_len > 16 || !euicc_signature1 || !smdp_signed2 || !sig)
+		return SGP_ERR_INVAL;
+	memset(&s2, 0, sizeof(s2));
+	s2.transactionId.buf = (uint8_t *)(uintptr_t)tid;
+	s2.transactionId.size = tid_len;
+	s2.ccRequiredFlag = cc_required ? 0xFF : 0;
+	if (bpp_euicc_otpk) {
+		memset(&otpk, 0, sizeof(otpk));
+		otpk.buf = (uint8_t *)(uintptr_t)bpp_euicc_otpk;
+		otpk.size = otpk_len;
+		s2.bppEuiccOtpk = &otpk;
+	}
+	rc = signed_data(&asn_DEF_SmdpSigned2, &s2, NULL, smdp_signed2);
+	/* SGP.22 5.6.2: over smdpSigned2 || euiccSignature1 (tag 5F37 included) */
+	if (!rc)
+		rc = signed_data(&asn_DEF_SmdpSigned2, &s2, euicc_signature1, &tbs);
+	if (!rc)
+		rc = sgp_ecdsa_sign(dppb, tbs.data, tbs.len, sig);
+	sgp_buf_free(&tbs);
+	return rc;
+}
+
+int smdp_hash_cc(const char *cc, const uint8_t *tid, size_t tid_len,
+		 uint8_t out[SMDP_HASH_CC_LEN])
+{
+	uint8_t buf[SMDP_HASH_CC_LEN + 16];
+	unsigned int n;
+
+	if (!cc || !tid || !tid_len || tid_len > 16 || !out)
+		return SGP_ERR_INVAL;
+	if (!EVP_Digest(cc, strlen(cc), buf, &n, EVP_sha256(), NULL))
+		return SGP_ERR_CRYPTO;
+	memcpy(buf + SMDP_HASH_CC_LEN, tid, tid_len);
+	if (!EVP_Digest(buf, SMDP_HASH_CC_LEN + tid_len, out, &n, EVP_sha256(), NULL))
+		return SGP_ERR_CRYPTO;
+	return SGP_OK;
+}
+
+int smdp_auth_check_prepare_download_response(const struct smdp_euicc *euicc,
+					      const uint8_t *tid, size_t tid_len,
+					      const uint8_t smdp_signature2[SGP_ECDSA_RAW_LEN],
+					      const uint8_t *hash_cc,
+					      const uint8_t *der, size_t len,
+					      uint8_t euicc_otpk[SGP_CURVE_POINT_LEN],
+					      struct smdp_auth_status *st)
+{
+	static const char what[] = "PrepareDownloadResponse";
+	PrepareDownloadResponse_t *rsp = NULL;
+	struct sgp_buf tbs = SGP_BUF_INIT;
+	struct smdp_auth_status dummy;
+	struct sgp_key *pt = NULL;
+	const EUICCSigned2_t *s2;
+	struct der_error err;
+	int rc;
+
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	if (!euicc || !euicc->pk || !tid || !smdp_signature2 || !der || !euicc_otpk)
+		return SGP_ERR_INVAL;
+	rc = sgp_der_decode(&asn_DEF_PrepareDownloadResponse, der, len, (void **)&rsp, &err);
+	if (rc) {
+		LOGP(DSMDP, LOGL_NOTICE, "%s: %s", what, err.msg);
+		return rc == SGP_ERR_NOMEM ? rc : fail(st, SMDP_AUTH_MALFORMED, what);
+	}
+	if (rsp->present == PrepareDownloadResponse_PR_downloadResponseError) {
+		st->error_code = rsp->choice.downloadResponseError.downloadErrorCode;
+		rc = fail(st, SMDP_AUTH_EUICC_ERROR, what);
+		goto out;
+	}
+	s2 = &rsp->choice.downloadResponseOk.euiccSigned2;
+	/* SGP.22 5.6.2: euiccSignature2 over euiccSigned2 || smdpSignature2 TLV */
+	rc = signed_data(&asn_DEF_EUICCSigned2, s2, smdp_signature2, &tbs);
+	if (rc)
+		goto out;
+	if (sgp_ecdsa_verify(euicc->pk, tbs.data, tbs.len,
+			     rsp->choice.downloadResponseOk.euiccSignature2.buf,
+			     rsp->choice.downloadResponseOk.euiccSignature2.size)) {
+		rc = fail(st, SMDP_AUTH_BAD_SIGNATURE, what);
+		goto out;
+	}
+	if (!same(&s2->transactionId, tid, tid_len)) {
+		rc = fail(st, SMDP_AUTH_TID_MISMATCH, what);
+		goto out;
+	}
+	if (hash_cc ? !s2->hashCc || !same(s2->hashCc, hash_cc, SMDP_HASH_CC_LEN) :
+		      s2->hashCc != NULL) {
+		rc = fail(st, SMDP_AUTH_HASHCC_MISMATCH, what);
+		goto out;
+	}
+	if (sgp_key_import_point(sgp_key_curve(euicc->pk), s2->euiccOtpk.buf, s2->euiccOtpk.size,
+				 &pt)) {
+		rc = fail(st, SMDP_AUTH_BAD_OTPK, what);
+		goto out;
+	}
+	memcpy(euicc_otpk, s2->euiccOtpk.buf, SGP_CURVE_POINT_LEN);
+out:
+	sgp_key_free(pt);
+	sgp_buf_free(&tbs);
+	ASN_STRUCT_FREE(asn_DEF_PrepareDownloadResponse, rsp);
+	return rc;
+}
+
+int smdp_auth_check_pir(const struct sgp_key *euicc_pk, const uint8_t *tid, size_t tid_len,
+			const uint8_t *der, size_t len, struct smdp_pir *out,
+			struct smdp_auth_status *st)
+{
+	static const char what[] = "ProfileInstallationResult";
+	ProfileInstallationResult_t *pir = NULL;
+	const ProfileInstallationResultData_t *d;
+	const NotificationMetadata_t *nm;
+	struct sgp_buf tbs = SGP_BUF_INIT;
+	struct smdp_auth_status dummy;
+	struct der_error err;
+	int rc;
+
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	if (!euicc_pk || !der || !out)
+		return SGP_ERR_INVAL;
+	memset(out, 0, sizeof(*out));
+	rc = sgp_der_decode(&asn_DEF_ProfileInstallationResult, der, len, (void **)&pir, &err);
+	if (rc) {
+		LOGP(DSMDP, LOGL_NOTICE, "%s: %s", what, err.msg);
+		return rc == SGP_ERR_NOMEM ? rc : fail(st, SMDP_AUTH_MALFORMED, what);
+	}
+	d = &pir->profileInstallationResultData;
+	rc = signed_data(&asn_DEF_ProfileInstallationResultData, d, NULL, &tbs);
+	if (rc)
+		goto out;
+	if (sgp_ecdsa_verify(euicc_pk, tbs.data, tbs.len, pir->euiccSignPIR.buf,
+			     pir->euiccSignPIR.size)) {
+		rc = fail(st, SMDP_AUTH_BAD_SIGNATURE, what);
+		goto out;
+	}
+	if (tid && !same(&d->transactionId, tid, tid_len)) {
+		rc = fail(st, SMDP_AUTH_TID_MISMATCH, what);
+		goto out;
+	}
+	nm = &d->notificationMetadata;
+	out->seq_number = nm->seqNumber;
+	if (nm->iccid && nm->iccid->size == sizeof(out->iccid)) {
+		memcpy(out->iccid, nm->iccid->buf, sizeof(out->iccid));
+		out->has_iccid = true;
+	}
+	if ((size_t)nm->notificationAddress.size < sizeof(out->notification_address))
+		memcpy(out->notification_address, nm->notificationAddress.buf,
+		       nm->notificationAddress.size);
+	if (d->finalResult.present == ProfileInstallationResultData__finalResult_PR_successResult) {
+		const SuccessResult_t *s = &d->finalResult.choice.successResult;
+
+		out->success = true;
+		out->aid_len = (size_t)s->aid.size <= sizeof(out->aid) ? (size_t)s->aid.size : 0;
+		memcpy(out->aid, s->aid.buf, out->aid_len);
+	} else {
+		out->bpp_command_id = d->finalResult.choice.errorResult.bppCommandId;
+		out->error_reason = d->finalResult.choice.errorResult.errorReason;
+	}
+out:
+	sgp_buf_free(&tbs);
+	ASN_STRUCT_FREE(asn_DEF_ProfileInstallationResult, pir);
+	return rc;
+}
