@@ -228,6 +228,7 @@ int es10b_execute_fallback(struct euicc *e, const uint8_t *cmd, size_t len, stru
 	have_fb = rc == SGP_OK;
 	if (rc == SGP_ERR_NOTFOUND) {
 		rsp.executeFallbackMechanismResult = ExecuteFallbackMechanismResponse__executeFallbackMechanismResult_fallbackNotAvailable;
+		rc = SGP_OK;
 		goto answer;
 	}
 	if (rc < 0)
