@@ -2,12 +2,22 @@
  *
  * The sandbox runs on the real-time clock, keeps its state in a folder
  * (PKI, database) that survives restarts, and executes scenario steps typed
- * on standard input, one line at a time, with the same registry as `run`. */
+ * on standard input, one line at a time, with the same registry as `run`.
+ *
+ * With --role euicc it also runs one eUICC as a card on the vpcd APDU
+ * socket (core/apdu): connected to pcscd's vpcd driver, so any PC/SC tool
+ * sees it in reader "Virtual PCD 00 00", or listening for a reader. */
 #include "config.h"
 #include "lab/commands.h"
 #include "lab/lab.h"
 #include "lab/step_ctx.h"
+#include "core/apdu/vpcd.h"
+#include "core/err.h"
 #include "core/log.h"
+#include "core/pki/pki.h"
+#include "core/store/store.h"
+#include "sim/card.h"
+#include "sim/euicc.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -20,8 +30,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* the eUICC role: PKI, store, eUICC, its card front end, its socket */
+struct serve_euicc {
+	struct sgp_pki *pki;
+	struct sgp_store *store;
+	struct euicc *euicc;
+	struct card *card;
+	struct vpcd_card *vpcd;
+};
+
 struct console {
 	struct lab *lab;
+	struct serve_euicc *euicc;	/* NULL without --role euicc */
 	struct event_base *base;
 	struct bufferevent *in;		/* stdin, unless it is a regular file */
 	struct evbuffer *lines;		/* input not yet run, one step at a time */
@@ -31,6 +51,7 @@ struct console {
 	unsigned lineno;
 	bool busy;
 	bool eof;			/* no more input will come */
+	bool closed;			/* ...and all of it has run */
 	bool interactive;
 };
 
@@ -44,12 +65,25 @@ static void serve_usage(FILE *out)
 		"DIR and is there again on the next start.  Ctrl-C or end of input stops it.\n"
 		"\n"
 		"Options:\n"
-		"  --dir DIR      the lab's folder (default: ./sgp32lab-lab), created if missing\n"
-		"  -v, --verbose  show the models' log (repeat for debug detail)\n"
-		"  -h, --help     show this help\n"
+		"  --dir DIR         the lab's folder (default: ./sgp32lab-lab), created if missing\n"
+		"  --role euicc      also run one eUICC as a card on the vpcd APDU socket\n"
+		"  --eid EID         the eUICC's EID (32 digits, prefix 89001012 of the lab EUM;\n"
+		"                    required with --role euicc)\n"
+		"  --vpcd HOST:PORT  connect the card to a vpcd reader, reconnecting whenever the\n"
+		"                    link drops (default 127.0.0.1:35963, pcscd's reader\n"
+		"                    \"Virtual PCD 00 00\")\n"
+		"  --listen HOST:PORT  listen for a reader instead (port 0: any free port)\n"
+		"  --curve nist|brp  curve of a new lab PKI (default nist); an existing one keeps\n"
+		"                    its own\n"
+		"  -v, --verbose     show the models' log (repeat for debug detail)\n"
+		"  -h, --help        show this help\n"
 		"\n"
-		"The role models (--role) arrive with their own issues; this build offers the\n"
-		"core steps (PKI, decoding, HTTPS exchanges).\n");
+		"With --role euicc the PKI lives in DIR/pki (generated on first start; the\n"
+		"eUICC certificate for EID is added when missing) and the eUICC's state in\n"
+		"DIR/lab.db.  End of input then closes only the console: the card serves\n"
+		"until Ctrl-C or SIGTERM.  The other roles (eim, smdp, smds, ipa) arrive\n"
+		"with their own issues; without --role this build offers the core steps\n"
+		"(PKI, decoding, HTTPS exchanges).\n");
 }
 
 static void prompt(struct console *c)
@@ -141,6 +175,23 @@ static void console_line(struct console *c, char *line)
 	step_start(c->lab, &c->step, ctx);
 }
 
+/* End of input: the sandbox stops, unless a role serves — then only the
+ * console closes (serve run in the background, under a service manager). */
+static void console_closed(struct console *c)
+{
+	c->closed = true;
+	if (!c->euicc) {
+		event_base_loopexit(c->base, NULL);
+		return;
+	}
+	if (c->in) {
+		bufferevent_free(c->in);
+		c->in = NULL;
+	}
+	printf("console closed; serving until interrupted\n");
+	fflush(stdout);
+}
+
 /* Run buffered lines, one step at a time: the next line waits until the
  * running step has finished.  At end of input, stop once all have run. */
 static void console_next(evutil_socket_t fd, short what, void *arg)
@@ -167,8 +218,8 @@ static void console_next(evutil_socket_t fd, short what, void *arg)
 		free(line);
 		return;
 	}
-	if (c->eof)
-		event_base_loopexit(c->base, NULL);
+	if (c->eof && !c->closed)
+		console_closed(c);
 }
 
 static void console_read(struct bufferevent *bev, void *arg)
@@ -185,6 +236,7 @@ static void console_read(struct bufferevent *bev, void *arg)
 	}
 	event_active(c->kick, EV_TIMEOUT, 0);
 }
+
 
 static void console_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -223,15 +275,217 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(c->base, NULL);
 }
 
+static bool stdin_pollable(void)
+{
+	struct stat st;
+
+	if (isatty(STDIN_FILENO))
+		return true;
+	return fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode);
+}
+
+/* ------------------------------------------------------- --role euicc */
+
+/* "host:port" or "[v6]:port" */
+static int parse_hostport(const char *arg, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *colon = strrchr(arg, ':');
+	const char *h = arg;
+	size_t hl;
+	char *end;
+	unsigned long p;
+
+	if (!colon || colon == arg)
+		return -1;
+	hl = (size_t)(colon - arg);
+	if (arg[0] == '[') {
+		if (hl < 3 || arg[hl - 1] != ']')
+			return -1;
+		h = arg + 1;
+		hl -= 2;
+	}
+	if (hl >= hostlen)
+		return -1;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || !colon[1] || *end || p > 65535)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int euicc_apdu(void *arg, const uint8_t *apdu, size_t len, struct sgp_buf *rapdu)
+{
+	struct serve_euicc *se = arg;
+
+	return card_apdu(se->card, apdu, len, rapdu);
+}
+
+static void euicc_ctrl(void *arg, uint8_t ctrl)
+{
+	struct serve_euicc *se = arg;
+
+	/* power off and reset end the card session; power on follows an off */
+	if (ctrl != VPCD_CTRL_ON)
+		card_reset(se->card);
+}
+
+static const uint8_t *euicc_atr(void *arg, size_t *len)
+{
+	(void)arg;
+	return card_atr(len);
+}
+
+static void euicc_link(void *arg, bool up)
+{
+	(void)arg;
+	printf("euicc: reader %s\n", up ? "connected" : "gone");
+	fflush(stdout);
+}
+
+static const struct vpcd_card_ops euicc_vpcd_ops = {
+	.apdu = euicc_apdu, .ctrl = euicc_ctrl, .atr = euicc_atr, .link = euicc_link,
+};
+
+static void euicc_role_stop(struct serve_euicc *se)
+{
+	if (!se)
+		return;
+	vpcd_card_free(se->vpcd);
+	card_free(se->card);
+	euicc_free(se->euicc);
+	sgp_store_close(se->store);
+	sgp_pki_free(se->pki);
+	free(se);
+}
+
+/* The PKI in dir/pki: loaded, or generated on first start; the eUICC's
+ * certificate is added (and the PKI saved) when it is missing. */
+static int euicc_role_pki(struct serve_euicc *se, const char *dir, const char *eid,
+			  enum sgp_pki_curve curve, size_t *idx)
+{
+	char path[4096], ci[4200];
+	const char *e;
+	size_t i, n;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/pki", dir);
+	snprintf(ci, sizeof(ci), "%s/ci.pem", path);
+	if (access(ci, F_OK) < 0) {
+		struct sgp_pki_gen_opts o = { .curve = curve, .eids = &eid, .n_eids = 1 };
+
+		rc = sgp_pki_generate(&o, &se->pki);
+		if (rc == SGP_OK)
+			rc = sgp_pki_save(se->pki, path, false);
+		if (rc < 0) {
+			fprintf(stderr, "sgp32lab serve: cannot create the lab PKI in %s: %s\n", path,
+				sgp_strerror(rc));
+			return rc;
+		}
+		printf("  new lab PKI (%s) in %s\n", sgp_pki_curve_name(curve), path);
+	} else {
+		rc = sgp_pki_load(path, curve, &se->pki);
+		if (rc < 0) {
+			fprintf(stderr, "sgp32lab serve: cannot load the lab PKI in %s: %s\n", path,
+				sgp_strerror(rc));
+			return rc;
+		}
+	}
+	n = sgp_pki_euicc_count(se->pki);
+	for (i = 0; i < n; i++)
+		if (sgp_pki_euicc_get(se->pki, i, &e, NULL, NULL) == SGP_OK && !strcmp(e, eid))
+			break;
+	if (i == n) {
+		rc = sgp_pki_add_euicc(se->pki, eid);
+		if (rc == SGP_OK)
+			rc = sgp_pki_save(se->pki, path, true);
+		if (rc < 0) {
+			fprintf(stderr, "sgp32lab serve: cannot add an eUICC certificate for %s: %s\n",
+				eid, sgp_strerror(rc));
+			return rc;
+		}
+		printf("  eUICC certificate for %s added to %s\n", eid, path);
+	}
+	*idx = i;
+	return SGP_OK;
+}
+
+static int euicc_role_start(struct console *c, const char *dir, const char *eid,
+			    enum sgp_pki_curve curve, const char *hostport, bool listen)
+{
+	struct serve_euicc *se = calloc(1, sizeof(*se));
+	struct euicc_cfg cfg = { .eid = eid, .clock = c->lab->clock };
+	struct vpcd_endpoint ep = { .listen = listen, .cat = DEUICC };
+	char host[256], dbpath[4096], err[256];
+	X509 *ci = NULL;
+	size_t idx;
+	int rc;
+
+	if (!se)
+		return SGP_ERR_NOMEM;
+	if (parse_hostport(hostport, host, sizeof(host), &ep.port) < 0) {
+		fprintf(stderr, "sgp32lab serve: '%s' is not HOST:PORT\n", hostport);
+		rc = SGP_ERR_INVAL;
+		goto out;
+	}
+	ep.host = host;
+	rc = euicc_role_pki(se, dir, eid, curve, &idx);
+	if (rc < 0)
+		goto out;
+	snprintf(dbpath, sizeof(dbpath), "%s/lab.db", dir);
+	rc = sgp_store_open(&se->store, dbpath, NULL, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "sgp32lab serve: cannot open %s: %s\n", dbpath, err);
+		goto out;
+	}
+	ci = sgp_pki_cert(se->pki, SGP_PKI_ROLE_CI);
+	cfg.store = se->store;
+	cfg.cert_eum = sgp_pki_cert(se->pki, SGP_PKI_ROLE_EUM);
+	cfg.ci = &ci;
+	cfg.n_ci = ci ? 1 : 0;
+	sgp_pki_euicc_get(se->pki, idx, NULL, &cfg.cert_euicc, &cfg.sk_euicc);
+	rc = euicc_open(&cfg, &se->euicc);
+	if (rc == SGP_OK)
+		rc = card_new(se->euicc, &se->card);
+	if (rc < 0) {
+		fprintf(stderr, "sgp32lab serve: cannot open the eUICC %s: %s\n", eid, sgp_strerror(rc));
+		goto out;
+	}
+	rc = vpcd_card_new(c->base, &ep, &euicc_vpcd_ops, se, &se->vpcd);
+	if (rc < 0) {
+		fprintf(stderr, "sgp32lab serve: cannot %s %s: %s\n", listen ? "listen on" : "connect to",
+			hostport, sgp_strerror(rc));
+		goto out;
+	}
+	printf("  euicc %s: APDU socket (vpcd framing) %s %s:%u%s\n", eid,
+	       listen ? "listening on" : "connecting to", host, vpcd_card_port(se->vpcd),
+	       listen ? "" : ", reconnecting when the link drops");
+	printf("  euicc state: %s\n", dbpath);
+	c->euicc = se;
+	return SGP_OK;
+out:
+	euicc_role_stop(se);
+	return rc;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "eid", required_argument, NULL, 'e' },
+		{ "vpcd", required_argument, NULL, 'p' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "curve", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = "sgp32lab-lab";
+	const char *role = NULL, *eid = NULL, *vpcd = NULL, *listen_at = NULL;
+	int curve = SGP_PKI_CURVE_NIST;
 	struct console c = { 0 };
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct stat st_in;
@@ -241,6 +495,17 @@ int cmd_serve(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': dir = optarg; break;
+		case 'r': role = optarg; break;
+		case 'e': eid = optarg; break;
+		case 'p': vpcd = optarg; break;
+		case 'l': listen_at = optarg; break;
+		case 'c':
+			curve = sgp_pki_curve_parse(optarg);
+			if (curve < 0) {
+				fprintf(stderr, "sgp32lab serve: unknown curve '%s' (nist or brp)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'v': verbose++; break;
 		case 'h': serve_usage(stdout); return 0;
 		default: serve_usage(stderr); return EXIT_USAGE;
@@ -248,6 +513,24 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "sgp32lab serve: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (role && strcmp(role, "euicc")) {
+		fprintf(stderr, "sgp32lab serve: role '%s' is not available in this build (euicc is)\n",
+			role);
+		return EXIT_USAGE;
+	}
+	if (!role && (eid || vpcd || listen_at)) {
+		fprintf(stderr, "sgp32lab serve: --eid, --vpcd and --listen need --role euicc\n");
+		return EXIT_USAGE;
+	}
+	if (role && (!eid || sgp_eid_check(eid) < 0)) {
+		fprintf(stderr, "sgp32lab serve: --role euicc needs --eid with 32 digits and valid "
+			"check digits\n");
+		return EXIT_USAGE;
+	}
+	if (vpcd && listen_at) {
+		fprintf(stderr, "sgp32lab serve: --vpcd and --listen exclude each other\n");
 		return EXIT_USAGE;
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -263,6 +546,13 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sgp32lab serve: cannot set up the lab in %s\n", dir);
 		goto out;
 	}
+	printf("sgp32lab %s sandbox\n  lab folder: %s\n", PACKAGE_VERSION, dir);
+	if (role && euicc_role_start(&c, dir, eid, (enum sgp_pki_curve)curve,
+				     listen_at ? listen_at : vpcd ? vpcd : "127.0.0.1:35963",
+				     listen_at != NULL) < 0) {
+		rc = EXIT_FAILURE;
+		goto out;
+	}
 	c.interactive = isatty(STDIN_FILENO);
 	c.lines = evbuffer_new();
 	c.kick = event_new(c.base, -1, 0, console_next, &c);
@@ -275,25 +565,31 @@ int cmd_serve(int argc, char **argv)
 	if (fstat(STDIN_FILENO, &st_in) == 0 && S_ISREG(st_in.st_mode)) {
 		if (read_stdin_file(&c) < 0)
 			goto out;
-	} else {
+	} else if (stdin_pollable()) {
 		c.in = bufferevent_socket_new(c.base, STDIN_FILENO, 0);
 		if (!c.in) {
 			fprintf(stderr, "sgp32lab serve: cannot read standard input\n");
 			goto out;
 		}
 		bufferevent_setcb(c.in, console_read, NULL, console_event, &c);
-		bufferevent_enable(c.in, EV_READ);
+		if (bufferevent_enable(c.in, EV_READ) < 0)
+			c.eof = true;
+	} else {
+		/* /dev/null and the like (serve started in the background):
+		 * an input that has ended */
+		c.eof = true;
 	}
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
 	event_active(c.kick, EV_TIMEOUT, 0);
 
-	printf("sgp32lab %s sandbox\n  lab folder: %s\n  type `help` for the steps, `quit` to stop\n",
-	       PACKAGE_VERSION, dir);
+	printf("  type `help` for the steps, `quit` to stop\n");
+	fflush(stdout);
 	prompt(&c);
 	event_base_dispatch(c.base);
 	rc = 0;
 out:
+	euicc_role_stop(c.euicc);
 	if (c.lab)
 		step_tables_teardown(c.lab);
 	lab_free(c.lab);

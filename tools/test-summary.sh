@@ -19,12 +19,14 @@ for dir in "$@"; do
 	done
 	for log in "$dir"/tests/*.sh.log; do
 		[ -f "$log" ] || continue
-		line=$(grep -E '^(scenarios|cli): [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+		# a script that skipped (exit 77) counts neither way
+		grep -q '^:test-result: SKIP' "${log%.log}.trs" 2>/dev/null && continue
+		line=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 		if [ -z "$line" ]; then
 			failed=$((failed + 1))
 			continue
 		fi
-		passed=$((passed + $(echo "$line" | sed -E 's/^[a-z]+: ([0-9]+) passed.*/\1/')))
+		passed=$((passed + $(echo "$line" | sed -E 's/^[a-z0-9_-]+: ([0-9]+) passed.*/\1/')))
 		failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
 	done
 done
