@@ -53,6 +53,12 @@ static const char *const euicc_schema_steps[] = {
 	"  counter INTEGER NOT NULL DEFAULT 0,"
 	"  config BLOB NOT NULL,"
 	"  PRIMARY KEY (eid, eim_id));",
+	/* v2: SGP.32 state beside the card record (sgp32_state.c) */
+	"CREATE TABLE euicc_sgp32 ("
+	"  eid TEXT PRIMARY KEY REFERENCES euicc_card(eid) ON DELETE CASCADE,"
+	"  next_token INTEGER NOT NULL DEFAULT 1,"
+	"  rollback_epr BLOB,"
+	"  emergency_return BLOB);",
 };
 
 int euicc_store_migrate(struct sgp_store *st)
