@@ -20,6 +20,7 @@ struct sgp_clock;
 struct lab_pki;
 struct lab_http;
 struct lab_euicc;
+struct lab_local_eim;
 struct sgp_store;
 
 /* 2026-01-01T00:00:00Z: where the simulated clock of every run starts, so
@@ -44,6 +45,7 @@ struct lab {
 	struct lab_pki *pki;
 	struct lab_http *http;
 	struct lab_euicc *euicc;
+	struct lab_local_eim *local_eim;
 };
 
 enum lab_role {
@@ -107,6 +109,7 @@ extern const struct step_table steps_decode;
 extern const struct step_table steps_http;
 extern const struct step_table steps_euicc;
 extern const struct step_table steps_card;
+extern const struct step_table steps_local_eim;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,

@@ -13,6 +13,7 @@ static const struct step_table *const step_tables[] = {
 	&steps_http,
 	&steps_euicc,
 	&steps_card,
+	&steps_local_eim,
 };
 #define NUM_TABLES (sizeof(step_tables) / sizeof(step_tables[0]))
 

@@ -16,6 +16,7 @@
  *       (smdp/) — everything but ES9+ on the wire, which the SM-DP+ role
  *       brings.  result= names the expected outcome. */
 #include "lab/lab.h"
+#include "lab/lab_card.h"
 #include "lab/lab_euicc.h"
 #include "lab/lab_pki.h"
 #include "core/apdu/es10_apdu.h"
@@ -120,7 +121,7 @@ static int select_isd_r(struct card *c, uint16_t *sw)
 
 /* One ES10 command over STORE DATA; the answer in resp.  SGP_ERR_PEER with
  * *sw when the card refuses. */
-static int card_es10(struct card *c, const uint8_t *cmd, size_t len, struct sgp_buf *resp,
+static int store_data_es10(struct card *c, const uint8_t *cmd, size_t len, struct sgp_buf *resp,
 		     uint16_t *sw)
 {
 	struct es10_apdu_writer w;
@@ -143,6 +144,14 @@ static int card_es10(struct card *c, const uint8_t *cmd, size_t len, struct sgp_
 	es10_rsp_free(&r);
 	sgp_buf_free(&apdu);
 	return rc;
+}
+
+int lab_card_es10(struct card *c, const uint8_t *cmd, size_t len, struct sgp_buf *resp,
+		  uint16_t *sw)
+{
+	int rc = select_isd_r(c, sw);
+
+	return rc < 0 ? rc : store_data_es10(c, cmd, len, resp, sw);
 }
 
 /* --- apdu @N HEX --- */
@@ -254,7 +263,7 @@ static enum step_result es10_run(struct lab *lab, const struct scn_step *st, str
 		step_msg(ctx, "SELECT ISD-R failed (SW %04X)", sw);
 		goto out;
 	}
-	rc = card_es10(c, cmd.data, cmd.len, &resp, &sw);
+	rc = store_data_es10(c, cmd.data, cmd.len, &resp, &sw);
 	if (rc < 0 && sw == 0) {
 		step_msg(ctx, "no valid answer from the card");
 		goto out;
@@ -358,7 +367,7 @@ static int es10_or_why(struct install *in, const struct sgp_buf *cmd, struct sgp
 		       const char *what)
 {
 	uint16_t sw = 0;
-	int rc = card_es10(in->card, cmd->data, cmd->len, resp, &sw);
+	int rc = store_data_es10(in->card, cmd->data, cmd->len, resp, &sw);
 
 	if (rc < 0)
 		snprintf(in->why, sizeof(in->why), "%s: the card answered SW %04X", what, sw);
