@@ -185,6 +185,9 @@ static int init_check(const struct scn_step *st, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "curve", "eids", NULL };
 	const char *v = step_arg(st, "curve");
+	char **eids = NULL;
+	size_t n = 0;
+	int rc = 0;
 
 	if (step_check_keys(st, 2, keys, err, errlen) < 0)
 		return -1;
@@ -192,7 +195,16 @@ static int init_check(const struct scn_step *st, char *err, size_t errlen)
 		snprintf(err, errlen, "curve must be nist or brp");
 		return -1;
 	}
-	return 0;
+	if ((v = step_arg(st, "eids")) && split_list(v, &eids, &n) == SGP_OK) {
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			if (sgp_eid_check(eids[i]) < 0) {
+				snprintf(err, errlen, "%s is no EID (32 digits, check digits mod 97)", eids[i]);
+				rc = -1;
+			}
+		}
+		free_list(eids, n);
+	}
+	return rc;
 }
 
 static enum step_result init_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
