@@ -433,6 +433,13 @@ int ipa_es10_close(struct ipa_es10 *c, ipa_es10_cb cb, void *arg)
 	return enqueue(c, OP_CLOSE, NULL, 0, cb, arg);
 }
 
+void ipa_es10_forget(struct ipa_es10 *c, void *arg)
+{
+	for (struct op *o = c ? c->head : NULL; o; o = o->next)
+		if (o->arg == arg)
+			o->cb = NULL;
+}
+
 unsigned ipa_es10_channel(const struct ipa_es10 *c)
 {
 	return c->ch == CH_OPEN ? c->channel : 0;

@@ -73,6 +73,10 @@ int ipa_es10_call(struct ipa_es10 *c, const uint8_t *cmd, size_t len, ipa_es10_c
  * no channel is open and nothing is queued. */
 int ipa_es10_close(struct ipa_es10 *c, ipa_es10_cb cb, void *arg);
 
+/* Drop the callbacks of the commands queued with arg (they still run):
+ * for an owner that goes away or stops waiting. */
+void ipa_es10_forget(struct ipa_es10 *c, void *arg);
+
 /* The logical channel in use, 0 when none is open. */
 unsigned ipa_es10_channel(const struct ipa_es10 *c);
 /* Commands queued or running. */

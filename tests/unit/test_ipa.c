@@ -1,12 +1,11 @@
 /* sgp32lab: the IPA's download engine — the ES10 client against a real
  * eUICC card over the vpcd socket on 127.0.0.1 (port 0), and the download
  * procedure against a small ES9+ server built from the SM-DP+'s signing and
- * BPP code (tests/unit/ipa_fake_smdp.c). */
+ * BPP code. */
 #include "testutil.h"
 #include "euicc_testbed.h"
-//#include "ipa_fake_smdp.h"
 #include "ipa/apdu_transport.h"
-//#include "ipa/download.h"
+#include "ipa/download.h"
 #include "ipa/es10_client.h"
 #include "sim/card.h"
 #include "sim/euicc.h"

@@ -1,0 +1,322 @@
+/* sgp32lab: the IPA's profile download FSM (SGP.22 v2.5 3.1.3) */
+#include "ipa/download.h"
+#include "ipa/download_int.h"
+#include "core/err.h"
+#include "core/fsm.h"
+#include "core/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S(x) SGP_FSM_BIT(x)
+#define CANCELS (S(DL_WAIT_CANCEL_EUICC) | S(DL_DONE))
+
+static void es10_action(struct sgp_fsm_inst *fi, uint32_t event, void *data);
+static void es9_action(struct sgp_fsm_inst *fi, uint32_t event, void *data);
+static void start_action(struct sgp_fsm_inst *fi, uint32_t event, void *data);
+
+#define ES10_STATE(n, out) { .name = n, .in_event_mask = S(DL_EV_ES10), \
+	.out_state_mask = (out), .action = es10_action }
+#define ES9_STATE(n, out) { .name = n, .in_event_mask = S(DL_EV_ES9), \
+	.out_state_mask = (out), .action = es9_action }
+
+/* States are named after what they wait for; each accepts the answer of
+ * the interface it waits on. */
+static const struct sgp_fsm_state dl_states[DL_NUM_STATES] = {
+	[DL_INIT] = { .name = "INIT", .in_event_mask = S(DL_EV_START),
+		      .out_state_mask = S(DL_WAIT_ADDRESSES) | S(DL_WAIT_EUICC_INFO1) | S(DL_DONE),
+		      .action = start_action },
+	[DL_WAIT_ADDRESSES] = ES10_STATE("WAIT_ADDRESSES", S(DL_WAIT_EUICC_INFO1) | S(DL_DONE)),
+	[DL_WAIT_EUICC_INFO1] = ES10_STATE("WAIT_EUICC_INFO1", S(DL_WAIT_CHALLENGE) | S(DL_DONE)),
+	[DL_WAIT_CHALLENGE] = ES10_STATE("WAIT_CHALLENGE", S(DL_WAIT_INITIATE_AUTH) | S(DL_DONE)),
+	[DL_WAIT_INITIATE_AUTH] = ES9_STATE("WAIT_INITIATE_AUTH",
+					    S(DL_WAIT_AUTH_SERVER) | S(DL_DONE)),
+	[DL_WAIT_AUTH_SERVER] = ES10_STATE("WAIT_AUTH_SERVER",
+					   S(DL_WAIT_AUTH_CLIENT) | CANCELS),
+	[DL_WAIT_AUTH_CLIENT] = ES9_STATE("WAIT_AUTH_CLIENT", S(DL_WAIT_PREPARE) | CANCELS),
+	[DL_WAIT_PREPARE] = ES10_STATE("WAIT_PREPARE", S(DL_WAIT_GET_BPP) | CANCELS),
+	[DL_WAIT_GET_BPP] = ES9_STATE("WAIT_GET_BPP", S(DL_WAIT_LOAD) | CANCELS),
+	[DL_WAIT_LOAD] = ES10_STATE("WAIT_LOAD", S(DL_WAIT_HANDLE_NOTIF) | CANCELS),
+	[DL_WAIT_HANDLE_NOTIF] = ES9_STATE("WAIT_HANDLE_NOTIF",
+					   S(DL_WAIT_REMOVE_NOTIF) | S(DL_DONE)),
+	[DL_WAIT_REMOVE_NOTIF] = ES10_STATE("WAIT_REMOVE_NOTIF", S(DL_DONE)),
+	[DL_WAIT_CANCEL_EUICC] = ES10_STATE("WAIT_CANCEL_EUICC",
+					    S(DL_WAIT_CANCEL_SERVER) | S(DL_DONE)),
+	[DL_WAIT_CANCEL_SERVER] = ES9_STATE("WAIT_CANCEL_SERVER", S(DL_DONE)),
+	[DL_DONE] = { .name = "DONE" },
+};
+
+static const char *const dl_event_names[DL_NUM_EVENTS] = {
+	[DL_EV_START] = "START", [DL_EV_ES10] = "ES10_ANSWER", [DL_EV_ES9] = "ES9_ANSWER",
+};
+
+static bool dl_timer_cb(struct sgp_fsm_inst *fi, int T);
+
+static const struct sgp_fsm dl_fsm = {
+	.name = "ipa-download",
+	.log_cat = DIPA,
+	.states = dl_states,
+	.num_states = DL_NUM_STATES,
+	.event_names = dl_event_names,
+	.num_events = DL_NUM_EVENTS,
+	.timer_cb = dl_timer_cb,
+};
+
+const struct sgp_fsm *ipa_download_fsm(void)
+{
+	return &dl_fsm;
+}
+
+const char *ipa_cancel_reason_str(int reason)
+{
+	switch (reason) {
+	case IPA_CANCEL_END_USER_REJECTION: return "endUserRejection";
+	case IPA_CANCEL_POSTPONED: return "postponed";
+	case IPA_CANCEL_TIMEOUT: return "timeout";
+	case IPA_CANCEL_PPR_NOT_ALLOWED: return "pprNotAllowed";
+	case IPA_CANCEL_METADATA_MISMATCH: return "metadataMismatch";
+	case IPA_CANCEL_LOAD_BPP_EXECUTION_ERROR: return "loadBppExecutionError";
+	case IPA_CANCEL_UNDEFINED_REASON: return "undefinedReason";
+	case IPA_CANCEL_NONE: return "none";
+	default: return "?";
+	}
+}
+
+/* ---------------------------------------------------------- plumbing */
+
+static void es10_cb(void *arg, const struct ipa_es10_result *res)
+{
+	struct ipa_download *d = arg;
+
+	sgp_fsm_dispatch(d->fi, DL_EV_ES10, (void *)res);
+}
+
+static void es9_cb(void *arg, const struct ipa_es9_answer *ans)
+{
+	struct ipa_download *d = arg;
+
+	d->call = NULL;
+	sgp_fsm_dispatch(d->fi, DL_EV_ES9, (void *)ans);
+}
+
+/* Move to st and send an ES10 command. */
+int dl_es10(struct ipa_download *d, uint32_t st, const uint8_t *cmd, size_t len)
+{
+	int rc = sgp_fsm_state_chg(d->fi, st, d->es10_timeout_ms, 1);
+
+	if (rc == SGP_OK)
+		rc = ipa_es10_call(d->es10, cmd, len, es10_cb, d);
+	return rc;
+}
+
+/* Move to st and POST req (stolen) to the SM-DP+. */
+int dl_es9(struct ipa_download *d, uint32_t st, const char *function, json_t *req)
+{
+	int rc = sgp_fsm_state_chg(d->fi, st, d->es9_timeout_ms, 2);
+
+	if (rc < 0) {
+		json_decref(req);
+		return rc;
+	}
+	d->call = ipa_es9_post(d->http, d->address, function, req, d->es9_timeout_ms, es9_cb, d,
+			       &rc);
+	return rc;
+}
+
+/* The end: report once, close the channel (DESIGN.md), stop. */
+void dl_finish(struct ipa_download *d, int rc)
+{
+	struct ipa_download_result *r = &d->res;
+
+	if (d->finished)
+		return;
+	d->finished = true;
+	r->rc = rc;
+	r->installed = rc == SGP_OK;
+	if (!r->step)
+		r->step = sgp_fsm_state_name(d->fi);
+	if (rc == SGP_OK)
+		r->step = "DONE";
+	if (rc < 0 && !r->why[0])
+		snprintf(r->why, sizeof(r->why), "%s", sgp_strerror(rc));
+	LOGPFSM(d->fi, rc ? LOGL_NOTICE : LOGL_INFO, "download %s: %s", rc ? "failed" : "done",
+		rc ? r->why : "profile installed");
+	sgp_fsm_state_chg(d->fi, DL_DONE, 0, 0);
+	ipa_es10_forget(d->es10, d);
+	if (ipa_es10_channel(d->es10) || ipa_es10_pending(d->es10))
+		ipa_es10_close(d->es10, NULL, NULL);
+	if (d->done && !d->starting)
+		d->done(d->done_arg, r);
+}
+
+/* A failure: with an eUICC session open, cancel it first (reason), else
+ * finish at once.  The first failure's reason is what the caller gets. */
+void dl_fail(struct ipa_download *d, int rc, int reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d->res.why[0]) {
+		va_start(ap, fmt);
+		vsnprintf(d->res.why, sizeof(d->res.why), fmt, ap);
+		va_end(ap);
+		d->res.step = sgp_fsm_state_name(d->fi);
+		d->fail_rc = rc;
+	}
+	if (d->session_open && reason != IPA_CANCEL_NONE && !d->cancelling) {
+		d->cancelling = true;
+		if (dl_cancel_session(d, reason) == SGP_OK)
+			return;
+	}
+	dl_finish(d, d->fail_rc ? d->fail_rc : rc);
+}
+
+static bool dl_timer_cb(struct sgp_fsm_inst *fi, int T)
+{
+	struct ipa_download *d = fi->priv;
+
+	(void)T;
+	if (d->call) {
+		ipa_es9_cancel(d->call);
+		d->call = NULL;
+	}
+	ipa_es10_forget(d->es10, d);
+	LOGPFSM(fi, LOGL_NOTICE, "no answer in time");
+	if (d->cancelling)	/* the cancel itself got stuck: give up */
+		dl_finish(d, d->fail_rc ? d->fail_rc : SGP_ERR_TIMEOUT);
+	else
+		dl_fail(d, SGP_ERR_TIMEOUT, IPA_CANCEL_TIMEOUT, "%s: no answer in time",
+			sgp_fsm_state_name(fi));
+	return false;
+}
+
+static void start_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	(void)event;
+	(void)data;
+	dl_begin(fi->priv);
+}
+
+static void es10_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	(void)event;
+	dl_on_es10(fi->priv, data);
+}
+
+static void es9_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	(void)event;
+	dl_on_es9(fi->priv, data);
+}
+
+/* ---------------------------------------------------------- public */
+
+int ipa_ac_parse_simple(const char *ac, char *address, size_t asize, char *mid, size_t msize)
+{
+	const char *a, *m, *e;
+
+	if (!ac || strncmp(ac, "LPA:1$", 6))
+		return SGP_ERR_PARSE;
+	a = ac + 6;
+	m = strchr(a, '$');
+	if (!m || m == a || (size_t)(m - a) >= asize)
+		return SGP_ERR_PARSE;
+	m++;
+	e = strchr(m, '$');
+	if (!e)
+		e = m + strlen(m);
+	if ((size_t)(e - m) >= msize)
+		return SGP_ERR_PARSE;
+	for (const char *p = a; p < m - 1; p++)
+		if (*p <= ' ' || *p == '/' || (unsigned char)*p >= 0x7F)
+			return SGP_ERR_PARSE;
+	memcpy(address, a, (size_t)(m - 1 - a));
+	address[m - 1 - a] = 0;
+	memcpy(mid, m, (size_t)(e - m));
+	mid[e - m] = 0;
+	return SGP_OK;
+}
+
+static void dl_free_fields(struct ipa_download *d)
+{
+	json_decref(d->euicc_info1_json);
+	sgp_buf_free(&d->euicc_info1);
+	sgp_buf_free(&d->bpp);
+	sgp_buf_free(&d->pir);
+	free(d->bpp_cmds);
+	free(d->cc);
+	free(d);
+}
+
+int ipa_download_start(const struct ipa_download_cfg *cfg, struct ipa_download **out)
+{
+	struct ipa_download *d;
+	int rc = SGP_OK;
+
+	*out = NULL;
+	if (!cfg || !cfg->clock || !cfg->es10 || !cfg->http || !cfg->done)
+		return SGP_ERR_INVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return SGP_ERR_NOMEM;
+	d->es10 = cfg->es10;
+	d->http = cfg->http;
+	d->done = cfg->done;
+	d->done_arg = cfg->arg;
+	d->consent = cfg->consent;
+	d->consent_arg = cfg->consent_arg;
+	memcpy(d->tac, cfg->tac, sizeof(d->tac));
+	d->es10_timeout_ms = cfg->es10_timeout_ms ? cfg->es10_timeout_ms : 30000;
+	d->es9_timeout_ms = cfg->es9_timeout_ms ? cfg->es9_timeout_ms : 60000;
+	d->res.cancel_reason = IPA_CANCEL_NONE;
+	d->res.euicc_error = -1;
+	d->res.bpp_error_reason = -1;
+	d->res.seq_number = -1;
+	if (cfg->activation_code) {
+		rc = ipa_ac_parse_simple(cfg->activation_code, d->address, sizeof(d->address),
+					 d->matching_id, sizeof(d->matching_id));
+	} else if (cfg->smdp_address) {
+		if (strlen(cfg->smdp_address) >= sizeof(d->address) ||
+		    (cfg->matching_id && strlen(cfg->matching_id) >= sizeof(d->matching_id)))
+			rc = SGP_ERR_TOOBIG;
+		else {
+			strcpy(d->address, cfg->smdp_address);
+			if (cfg->matching_id)
+				strcpy(d->matching_id, cfg->matching_id);
+		}
+	}
+	if (rc == SGP_OK && cfg->confirmation_code && !(d->cc = strdup(cfg->confirmation_code)))
+		rc = SGP_ERR_NOMEM;
+	if (rc == SGP_OK) {
+		d->fi = sgp_fsm_inst_alloc(&dl_fsm, cfg->clock, cfg->id ? cfg->id : "1", d);
+		if (!d->fi)
+			rc = SGP_ERR_NOMEM;
+	}
+	if (rc < 0) {
+		dl_free_fields(d);
+		return rc;
+	}
+	d->starting = true;
+	sgp_fsm_dispatch(d->fi, DL_EV_START, NULL);
+	d->starting = false;
+	if (d->finished) {	/* refused at once (no card): no callback */
+		rc = d->res.rc;
+		ipa_download_free(d);
+		return rc;
+	}
+	*out = d;
+	return SGP_OK;
+}
+
+void ipa_download_free(struct ipa_download *d)
+{
+	if (!d)
+		return;
+	if (d->call)
+		ipa_es9_cancel(d->call);
+	ipa_es10_forget(d->es10, d);
+	d->fi->priv = NULL;
+	sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);
+	dl_free_fields(d);
+}
