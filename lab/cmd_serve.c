@@ -17,6 +17,7 @@
 #include "core/pki/pki.h"
 #include "core/store/store.h"
 #include "sim/card.h"
+#include "sim/card_vpcd.h"
 #include "sim/euicc.h"
 
 #include <errno.h>
@@ -36,7 +37,7 @@ struct serve_euicc {
 	struct sgp_store *store;
 	struct euicc *euicc;
 	struct card *card;
-	struct vpcd_card *vpcd;
+	struct card_vpcd *vpcd;
 };
 
 struct console {
@@ -316,28 +317,6 @@ static int parse_hostport(const char *arg, char *host, size_t hostlen, uint16_t 
 	return 0;
 }
 
-static int euicc_apdu(void *arg, const uint8_t *apdu, size_t len, struct sgp_buf *rapdu)
-{
-	struct serve_euicc *se = arg;
-
-	return card_apdu(se->card, apdu, len, rapdu);
-}
-
-static void euicc_ctrl(void *arg, uint8_t ctrl)
-{
-	struct serve_euicc *se = arg;
-
-	/* power off and reset end the card session; power on follows an off */
-	if (ctrl != VPCD_CTRL_ON)
-		card_reset(se->card);
-}
-
-static const uint8_t *euicc_atr(void *arg, size_t *len)
-{
-	(void)arg;
-	return card_atr(len);
-}
-
 static void euicc_link(void *arg, bool up)
 {
 	(void)arg;
@@ -345,15 +324,11 @@ static void euicc_link(void *arg, bool up)
 	fflush(stdout);
 }
 
-static const struct vpcd_card_ops euicc_vpcd_ops = {
-	.apdu = euicc_apdu, .ctrl = euicc_ctrl, .atr = euicc_atr, .link = euicc_link,
-};
-
 static void euicc_role_stop(struct serve_euicc *se)
 {
 	if (!se)
 		return;
-	vpcd_card_free(se->vpcd);
+	card_vpcd_free(se->vpcd);
 	card_free(se->card);
 	euicc_free(se->euicc);
 	sgp_store_close(se->store);
@@ -453,14 +428,14 @@ static int euicc_role_start(struct console *c, const char *dir, const char *eid,
 		fprintf(stderr, "sgp32lab serve: cannot open the eUICC %s: %s\n", eid, sgp_strerror(rc));
 		goto out;
 	}
-	rc = vpcd_card_new(c->base, &ep, &euicc_vpcd_ops, se, &se->vpcd);
+	rc = card_vpcd_new(se->card, c->base, &ep, euicc_link, se, &se->vpcd);
 	if (rc < 0) {
 		fprintf(stderr, "sgp32lab serve: cannot %s %s: %s\n", listen ? "listen on" : "connect to",
 			hostport, sgp_strerror(rc));
 		goto out;
 	}
 	printf("  euicc %s: APDU socket (vpcd framing) %s %s:%u%s\n", eid,
-	       listen ? "listening on" : "connecting to", host, vpcd_card_port(se->vpcd),
+	       listen ? "listening on" : "connecting to", host, card_vpcd_port(se->vpcd),
 	       listen ? "" : ", reconnecting when the link drops");
 	printf("  euicc state: %s\n", dbpath);
 	c->euicc = se;
