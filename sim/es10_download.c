@@ -238,7 +238,8 @@ static int sign2(struct euicc *e, const uint8_t *a, size_t alen, const uint8_t *
 	return rc;
 }
 
-/* A hostname as an FQDN: letters, digits, '-', '.', 1..255 characters. */
+/* A hostname as an FQDN with an optional :port: letters, digits, '-', '.', ':',
+ * 1..255 characters. */
 static bool is_hostname(const UTF8String_t *s)
 {
 	if (s->size < 1 || s->size > 255)
