@@ -171,6 +171,13 @@ static enum sgp_ac_err check_oid(const char *p, size_t len, size_t *bad)
 	return SGP_AC_OK;
 }
 
+bool sgp_ac_address_valid(const char *text, size_t len)
+{
+	size_t bad;
+
+	return text && check_address(text, len, &bad) == SGP_AC_OK;
+}
+
 static void copy(char *dst, const struct field *f)
 {
 	memcpy(dst, f->p, f->len);

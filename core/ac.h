@@ -73,4 +73,8 @@ int sgp_ac_parse(const char *text, size_t len, struct sgp_ac *out, enum sgp_ac_e
 int sgp_ac_build(const struct sgp_ac *ac, bool qr_prefix, char *out, size_t size,
 		 enum sgp_ac_err *why);
 
+/* The SM-DP+ / RSP server address rule above (FQDN, the lab's ":port"),
+ * for other messages that carry such an address (ES12 rspServerAddress). */
+bool sgp_ac_address_valid(const char *text, size_t len);
+
 #endif
