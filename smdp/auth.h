@@ -16,7 +16,8 @@
  *                           yields otPK.EUICC.ECKA
  *   HandleNotification      checks ProfileInstallationResult: euiccSignPIR
  *                           over the ProfileInstallationResultData DER
- * (signed data as in SGP.22 5.6.1-5.6.4 and pySim's osmo-smdpp).  Inputs are
+ * (signed data as in SGP.22 5.6.1-5.6.4 and pySim's osmo-smdpp).  The first
+ * two are shared with the SM-DS and live in core/rsp/auth.c.  Inputs are
  * decoded with the strict DER codec, so re-encoding a decoded part gives back
  * the received bytes.
  *
@@ -30,13 +31,14 @@
 #include "core/crypto/ecdsa.h"
 #include "core/crypto/key.h"
 #include "core/pki/pki.h"
+#include "core/rsp/auth.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
-#define SMDP_CHALLENGE_LEN 16
+#define SMDP_CHALLENGE_LEN RSP_CHALLENGE_LEN
 #define SMDP_HASH_CC_LEN 32
 
 enum smdp_auth_reason {
@@ -75,7 +77,7 @@ struct smdp_euicc {
 	char eid[SGP_EID_LEN + 1];
 	uint8_t eid_bcd[16];
 	uint8_t euicc_signature1[SGP_ECDSA_RAW_LEN];
-	char matching_id[129];		/* ctxParamsForCommonAuthentication, "" if absent */
+	char matching_id[RSP_MATCHING_ID_MAX + 1]; /* ctxParamsForCommonAuthentication, "" if absent */
 	bool has_matching_id;
 };
 void smdp_euicc_release(struct smdp_euicc *e);
