@@ -1,5 +1,6 @@
 /* sgp32lab: the IPA's profile download FSM (SGP.22 v2.5 3.1.3) */
 #include "ipa/download.h"
+#include "core/ac.h"
 #include "ipa/download_int.h"
 #include "core/err.h"
 #include "core/fsm.h"
@@ -212,32 +213,6 @@ static void es9_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 
 /* ---------------------------------------------------------- public */
 
-int ipa_ac_parse_simple(const char *ac, char *address, size_t asize, char *mid, size_t msize)
-{
-	const char *a, *m, *e;
-
-	if (!ac || strncmp(ac, "LPA:1$", 6))
-		return SGP_ERR_PARSE;
-	a = ac + 6;
-	m = strchr(a, '$');
-	if (!m || m == a || (size_t)(m - a) >= asize)
-		return SGP_ERR_PARSE;
-	m++;
-	e = strchr(m, '$');
-	if (!e)
-		e = m + strlen(m);
-	if ((size_t)(e - m) >= msize)
-		return SGP_ERR_PARSE;
-	for (const char *p = a; p < m - 1; p++)
-		if (*p <= ' ' || *p == '/' || (unsigned char)*p >= 0x7F)
-			return SGP_ERR_PARSE;
-	memcpy(address, a, (size_t)(m - 1 - a));
-	address[m - 1 - a] = 0;
-	memcpy(mid, m, (size_t)(e - m));
-	mid[e - m] = 0;
-	return SGP_OK;
-}
-
 static void dl_free_fields(struct ipa_download *d)
 {
 	json_decref(d->euicc_info1_json);
@@ -274,8 +249,23 @@ int ipa_download_start(const struct ipa_download_cfg *cfg, struct ipa_download *
 	d->res.bpp_error_reason = -1;
 	d->res.seq_number = -1;
 	if (cfg->activation_code) {
-		rc = ipa_ac_parse_simple(cfg->activation_code, d->address, sizeof(d->address),
-					 d->matching_id, sizeof(d->matching_id));
+		/* SGP.22 4.1; the SM-DP+ OID and the CC-required flag are not
+		 * needed: the SM-DP+ says itself whether it wants a code */
+		struct sgp_ac ac;
+		enum sgp_ac_err why;
+		char err[160];
+
+		rc = sgp_ac_parse(cfg->activation_code, strlen(cfg->activation_code), &ac, &why,
+				  err, sizeof(err));
+		if (rc == SGP_OK && (strlen(ac.smdp_address) >= sizeof(d->address) ||
+				     strlen(ac.matching_id) >= sizeof(d->matching_id)))
+			rc = SGP_ERR_TOOBIG;
+		if (rc == SGP_OK) {
+			strcpy(d->address, ac.smdp_address);
+			strcpy(d->matching_id, ac.matching_id);
+		} else {
+			LOGP(DIPA, LOGL_NOTICE, "activation code refused: %s", err);
+		}
 	} else if (cfg->smdp_address) {
 		if (strlen(cfg->smdp_address) >= sizeof(d->address) ||
 		    (cfg->matching_id && strlen(cfg->matching_id) >= sizeof(d->matching_id)))

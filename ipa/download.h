@@ -101,9 +101,5 @@ int ipa_download_start(const struct ipa_download_cfg *cfg, struct ipa_download *
  * when the lab shuts down). */
 void ipa_download_free(struct ipa_download *d);
 
-/* "LPA:1$<address>$<matching id>[$...]" (SGP.22 4.1), the simple form
- * only: a local parser until core/ac lands on main.  address and mid get
- * NUL-terminated copies.  SGP_ERR_PARSE for anything else. */
-int ipa_ac_parse_simple(const char *ac, char *address, size_t asize, char *mid, size_t msize);
 
 #endif

@@ -712,29 +712,6 @@ START_TEST(test_download_dead_server)
 }
 END_TEST
 
-START_TEST(test_ac_parse_simple)
-{
-	char a[64], m[64];
-
-	ck_assert_int_eq(ipa_ac_parse_simple("LPA:1$smdp.example$MID-1", a, sizeof(a), m,
-					     sizeof(m)), SGP_OK);
-	ck_assert_str_eq(a, "smdp.example");
-	ck_assert_str_eq(m, "MID-1");
-	ck_assert_int_eq(ipa_ac_parse_simple("LPA:1$h:443$$1.2.3", a, sizeof(a), m, sizeof(m)),
-			 SGP_OK);
-	ck_assert_str_eq(m, "");
-	ck_assert_int_eq(ipa_ac_parse_simple("LPA:2$h$m", a, sizeof(a), m, sizeof(m)), SGP_ERR_PARSE);
-	ck_assert_int_eq(ipa_ac_parse_simple("LPA:1$$m", a, sizeof(a), m, sizeof(m)), SGP_ERR_PARSE);
-	ck_assert_int_eq(ipa_ac_parse_simple("LPA:1$hostonly", a, sizeof(a), m, sizeof(m)),
-			 SGP_ERR_PARSE);
-	ck_assert_int_eq(ipa_ac_parse_simple("LPA:1$a b$m", a, sizeof(a), m, sizeof(m)),
-			 SGP_ERR_PARSE);
-	ck_assert_int_eq(ipa_ac_parse_simple("LPA:1$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa$m",
-					     a, sizeof(a), m, sizeof(m)), SGP_ERR_PARSE);
-	ck_assert_int_eq(ipa_ac_parse_simple(NULL, a, sizeof(a), m, sizeof(m)), SGP_ERR_PARSE);
-}
-END_TEST
-
 static Suite *ipa_suite(void)
 {
 	Suite *s = suite_create("ipa");
@@ -754,7 +731,6 @@ static Suite *ipa_suite(void)
 	tcase_add_test(tc, test_download_bad_signature);
 	tcase_add_test(tc, test_download_server_error);
 	tcase_add_test(tc, test_download_dead_server);
-	tcase_add_test(tc, test_ac_parse_simple);
 	suite_add_tcase(s, tc);
 	return s;
 }
