@@ -305,6 +305,12 @@ static int decode_field(const struct json_field *f, json_t *v, void *msg, unsign
 		*(bool *)((char *)msg + f->off) = json_is_true(v);
 		*(bool *)((char *)msg + f->has_off) = true;
 		return 0;
+	case JF_INT:
+		if (!json_is_integer(v))
+			return fail(err, JSON_MSG_E_TYPE, f->name, "%s: not an integer", f->name);
+		*(long *)((char *)msg + f->off) = (long)json_integer_value(v);
+		*(bool *)((char *)msg + f->has_off) = true;
+		return 0;
 	case JF_REQ_HEADER:
 		return decode_req_header(v, (struct es_req_header *)((char *)msg + f->off), flags, err);
 	case JF_RESP_HEADER:
@@ -463,6 +469,11 @@ static int encode_field(const struct json_field *f, const void *msg, json_t *o)
 			return (f->flags & JF_MANDATORY) ? SGP_ERR_INVAL : 0;
 		v = json_boolean(*(const bool *)p);
 		break;
+	case JF_INT:
+		if (!*(const bool *)((const char *)msg + f->has_off))
+			return (f->flags & JF_MANDATORY) ? SGP_ERR_INVAL : 0;
+		v = json_integer(*(const long *)p);
+		break;
 	case JF_REQ_HEADER: {
 		const struct es_req_header *h = p;
 
@@ -604,6 +615,7 @@ void json_msg_free(const struct json_msg_desc *desc, void *msg)
 			sgp_buf_free(p);
 			break;
 		case JF_BOOL:
+		case JF_INT:
 			break;
 		case JF_REQ_HEADER: {
 			struct es_req_header *h = p;

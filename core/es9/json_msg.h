@@ -77,6 +77,7 @@ enum json_field_kind {
 	JF_EVENT_ARRAY,	/* struct es_event_list: ES11 eventEntries */
 	JF_STATUS,	/* struct es_resp_header: a bare functionExecutionStatus
 			 * object (ES2+ notificationPointStatus) */
+	JF_INT,		/* long + presence flag (has_off): a JSON integer */
 };
 
 /* ES11 AuthenticateClient response: eventEntries (SGP.22 6.6.2.2) */
