@@ -728,6 +728,67 @@ START_TEST(test_negative_es2)
 }
 END_TEST
 
+/* ES10 CancelSession on the eUICC, its answer to ES9+ cancelSession */
+static void cancel(struct lab *l, struct dl *d, uint8_t reason, bool corrupt, struct reply *r)
+{
+	struct es9_cancel_session_req rq = { 0 };
+	struct sgp_buf cmd = SGP_BUF_INIT, body = SGP_BUF_INIT;
+
+	ck_assert_int_eq(sgp_der_put_tlv(&body, 0x80, d->tid.data, d->tid.len), SGP_OK);
+	ck_assert_int_eq(sgp_der_put_tlv(&body, 0x81, &reason, 1), SGP_OK);
+	ck_assert_int_eq(sgp_der_put_tlv(&cmd, 0xBF41, body.data, body.len), SGP_OK);
+	es10(l, cmd.data, cmd.len, &rq.cancel_session_response);
+	if (corrupt)
+		rq.cancel_session_response.data[rq.cancel_session_response.len - 1] ^= 0x01;
+	sgp_buf_set(&rq.transaction_id, d->tid.data, d->tid.len);
+	post_msg(l, ES9_PATH_PREFIX "cancelSession", &es9_cancel_session_req_desc, &rq, r);
+	json_msg_free(&es9_cancel_session_req_desc, &rq);
+	sgp_buf_free(&cmd);
+	sgp_buf_free(&body);
+}
+
+START_TEST(test_cancel_session)
+{
+	struct lab l;
+	struct reply r;
+	struct dl d = { 0 };
+	struct es9_status_resp ok;
+
+	lab_init(&l, "nist");
+	order(&l, ICCID, l.tb.eid, "MID-X", NULL, "smds.sgp32lab.test");
+	authenticate_server(&l, "MID-X", &d);
+	prepare(&l, &d, NULL);
+	/* a broken signature: refused, the session stays */
+	cancel(&l, &d, 1, true, &r);
+	expect_failed(&r, 200, "8.1", "6.1");
+	ck_assert_int_eq(sessions(&l), 1);
+	dl_free(&d);
+	/* postponed (1): the session ends, the order stays released */
+	authenticate_server(&l, "MID-X", &d);
+	prepare(&l, &d, NULL);
+	ck_assert_int_eq(sessions(&l), 2);
+	cancel(&l, &d, 1, false, &r);
+	expect_ok(&r, &es9_status_resp_desc, &ok);
+	json_msg_free(&es9_status_resp_desc, &ok);
+	ck_assert_int_eq(sessions(&l), 1);
+	ck_assert_int_eq(order_state(&l, ICCID), SMDP_PROFILE_RELEASED);
+	/* the cancelled session is gone for good */
+	get_bpp(&l, &d, &r);
+	expect_failed(&r, 200, "8.10.1", "3.9");
+	dl_free(&d);
+	/* endUserRejection (0): the order ends in error, its event is deleted */
+	authenticate_server(&l, "MID-X", &d);
+	prepare(&l, &d, NULL);
+	cancel(&l, &d, 0, false, &r);
+	expect_ok(&r, &es9_status_resp_desc, &ok);
+	json_msg_free(&es9_status_resp_desc, &ok);
+	ck_assert_int_eq(order_state(&l, ICCID), SMDP_PROFILE_ERROR);
+	ck_assert_int_eq(l.es12.deleted, 1);
+	dl_free(&d);
+	lab_free(&l);
+}
+END_TEST
+
 static Suite *smdp_suite(void)
 {
 	Suite *s = suite_create("smdp_server");
@@ -739,6 +800,7 @@ static Suite *smdp_suite(void)
 	tcase_add_test(tc, test_negative_es9);
 	tcase_add_test(tc, test_session_timeout);
 	tcase_add_test(tc, test_negative_es2);
+	tcase_add_test(tc, test_cancel_session);
 	suite_add_tcase(s, tc);
 	return s;
 }
