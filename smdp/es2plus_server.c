@@ -9,6 +9,7 @@
 #include "core/store/store.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,14 +100,15 @@ DESC(struct es12_delete_event_req, es12_delete_event_req_desc, de_req);
 
 /* ---- outgoing: ES12 and handleDownloadProgressInfo ---- */
 
+/* arg: the function's name, a string literal (a call cancelled when the
+ * client is freed never reaches this, so nothing is allocated for it) */
 static void post_done(const struct http_result *res, void *arg)
 {
-	char *what = arg;
+	const char *what = arg;
 
 	if (res->rc || res->status / 100 != 2)
 		LOGP(DSMDP, LOGL_NOTICE, "smdp: %s failed: %s (HTTP %d)\n", what,
 		     res->rc ? http_xfer_err_str(res->xfer) : "answered", res->status);
-	free(what);
 }
 
 static void post_json(struct smdp_server *s, const char *url, const struct json_msg_desc *d,
@@ -115,17 +117,14 @@ static void post_json(struct smdp_server *s, const char *url, const struct json_
 	static const struct http_header hdr[] = {
 		{ ES9_ADMIN_PROTOCOL_HDR, ES9_ADMIN_PROTOCOL }, { NULL, NULL },
 	};
-	char *text = NULL, *tag = strdup(what);
+	char *text = NULL;
 	size_t len;
-	int rc = tag ? json_msg_encode(d, msg, &text, &len) : SGP_ERR_NOMEM;
+	int rc = json_msg_encode(d, msg, &text, &len);
 
-	if (!rc && !http_client_post(s->client, url, ES9_CONTENT_TYPE, (const uint8_t *)text, len,
-				     hdr, 0, post_done, tag, &rc))
+	if (rc || !http_client_post(s->client, url, ES9_CONTENT_TYPE, (const uint8_t *)text, len,
+				    hdr, 0, post_done, (void *)(uintptr_t)what, &rc))
 		LOGP(DSMDP, LOGL_NOTICE, "smdp: %s to %s: %s\n", what, url, sgp_strerror(rc));
-	else if (!rc)
-		tag = NULL;	/* post_done frees it */
 	free(text);
-	free(tag);
 }
 
 static void es12_call(struct smdp_server *s, enum smdp_es12_op op, const char *smds,

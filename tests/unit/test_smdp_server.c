@@ -67,6 +67,35 @@ static void es12_record(enum smdp_es12_op op, const char *smds, const char *eid,
 	snprintf(s->last_event, sizeof(s->last_event), "%s", event_id);
 }
 
+/* A peer that records what the SM-DP+ sends by itself: the operator's
+ * handleDownloadProgressInfo and ES12 to the SM-DS. */
+struct peer {
+	struct http_server *srv;
+	int progress, register_event, delete_event;
+	char last[512];
+};
+
+static void peer_handler(struct http_request *req, void *arg)
+{
+	static const char ok[] = "{\"header\":{\"functionExecutionStatus\":"
+				 "{\"status\":\"Executed-Success\"}}}";
+	struct peer *p = arg;
+	const char *path = http_request_path(req);
+	size_t len;
+	const uint8_t *body = http_request_body(req, &len);
+
+	if (!strcmp(path, "/operator/progress"))
+		p->progress++;
+	else if (!strcmp(path, "/gsma/rsp2/es12/registerEvent"))
+		p->register_event++;
+	else if (!strcmp(path, "/gsma/rsp2/es12/deleteEvent"))
+		p->delete_event++;
+	snprintf(p->last, sizeof(p->last), "%.*s", (int)len, (const char *)body);
+	http_request_reply(req, 200, ES9_CONTENT_TYPE, NULL, (const uint8_t *)ok, strlen(ok));
+}
+
+static struct peer *the_peer;	/* set: lab_init wires the SM-DP+ to it */
+
 static void lab_init(struct lab *l, const char *curve)
 {
 	char cert[128], key[128], ca[128];
@@ -94,6 +123,21 @@ static void lab_init(struct lab *l, const char *curve)
 	cfg.clock = l->tb.clock;
 	cfg.pki = l->tb.pki;
 	cfg.es12_arg = &l->es12;
+	if (the_peer) {
+		struct http_server_cfg pc = { .name = "peer", .tls = &stls };
+		static char op_url[128];
+
+		the_peer->srv = http_server_new(l->base, &pc, &err);
+		ck_assert_ptr_nonnull(the_peer->srv);
+		ck_assert_int_eq(http_server_add_route(the_peer->srv, "/", true, peer_handler,
+						       the_peer), SGP_OK);
+		snprintf(op_url, sizeof(op_url), "https://127.0.0.1:%u/operator/progress",
+			 http_server_port(the_peer->srv));
+		cfg.operator_url = op_url;
+		cfg.es12 = NULL;
+		cfg.es12_port = http_server_port(the_peer->srv);
+		cfg.client_tls = &ctls;
+	}
 	l->smdp = smdp_server_new(l->base, &cfg, &err);
 	ck_assert_msg(l->smdp != NULL, "smdp_server_new: %s", sgp_strerror(err));
 	l->cli = http_client_new(l->base, &ccfg, &err);
@@ -109,6 +153,8 @@ static void lab_free(struct lab *l)
 
 	http_client_free(l->cli);
 	smdp_server_free(l->smdp);
+	if (the_peer)
+		http_server_free(the_peer->srv);
 	event_base_free(l->base);
 	testbed_free(&l->tb);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", l->dir);
@@ -789,6 +835,28 @@ START_TEST(test_cancel_session)
 }
 END_TEST
 
+/* The built-in ES12 client and handleDownloadProgressInfo over HTTPS */
+START_TEST(test_outgoing_calls)
+{
+	struct peer peer = { 0 };
+	struct lab l;
+
+	the_peer = &peer;
+	lab_init(&l, "nist");
+	order(&l, ICCID, l.tb.eid, "MID-O", NULL, "127.0.0.1");
+	while (peer.register_event < 1)
+		ck_assert_int_ge(event_base_loop(l.base, EVLOOP_ONCE), 0);
+	ck_assert_ptr_nonnull(strstr(peer.last, "\"eventId\":\"MID-O\""));
+	ck_assert_ptr_nonnull(strstr(peer.last, "\"rspServerAddress\":\"" SERVER "\""));
+	download(&l, "MID-O", NULL);
+	while (peer.delete_event < 1 || peer.progress < 1)
+		ck_assert_int_ge(event_base_loop(l.base, EVLOOP_ONCE), 0);
+	ck_assert_int_eq(order_state(&l, ICCID), SMDP_PROFILE_INSTALLED);
+	lab_free(&l);
+	the_peer = NULL;
+}
+END_TEST
+
 static Suite *smdp_suite(void)
 {
 	Suite *s = suite_create("smdp_server");
@@ -801,6 +869,7 @@ static Suite *smdp_suite(void)
 	tcase_add_test(tc, test_session_timeout);
 	tcase_add_test(tc, test_negative_es2);
 	tcase_add_test(tc, test_cancel_session);
+	tcase_add_test(tc, test_outgoing_calls);
 	suite_add_tcase(s, tc);
 	return s;
 }
