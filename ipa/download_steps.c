@@ -522,8 +522,14 @@ void dl_on_es9(struct ipa_download *d, const struct ipa_es9_answer *ans)
 	uint32_t st = d->fi->state;
 
 	if (ans->rc < 0) {
-		snprintf(d->res.subject_code, sizeof(d->res.subject_code), "%s", ans->subject_code);
-		snprintf(d->res.reason_code, sizeof(d->res.reason_code), "%s", ans->reason_code);
+		/* the result keeps the first refusal: the answer to our own
+		 * cancelSession after it says less (the session is gone) */
+		if (!d->res.subject_code[0]) {
+			snprintf(d->res.subject_code, sizeof(d->res.subject_code), "%s",
+				 ans->subject_code);
+			snprintf(d->res.reason_code, sizeof(d->res.reason_code), "%s",
+				 ans->reason_code);
+		}
 		if (st == DL_WAIT_CANCEL_SERVER) {
 			dl_finish(d, d->fail_rc);
 			return;

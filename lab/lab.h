@@ -21,6 +21,7 @@ struct lab_pki;
 struct lab_http;
 struct lab_euicc;
 struct lab_local_eim;
+struct lab_rsp;
 struct sgp_store;
 
 /* 2026-01-01T00:00:00Z: where the simulated clock of every run starts, so
@@ -46,6 +47,7 @@ struct lab {
 	struct lab_http *http;
 	struct lab_euicc *euicc;
 	struct lab_local_eim *local_eim;
+	struct lab_rsp *rsp;
 };
 
 enum lab_role {
@@ -110,6 +112,7 @@ extern const struct step_table steps_http;
 extern const struct step_table steps_euicc;
 extern const struct step_table steps_card;
 extern const struct step_table steps_local_eim;
+extern const struct step_table steps_rsp;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,

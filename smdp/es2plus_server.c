@@ -107,7 +107,7 @@ static void post_done(const struct http_result *res, void *arg)
 	const char *what = arg;
 
 	if (res->rc || res->status / 100 != 2)
-		LOGP(DSMDP, LOGL_NOTICE, "smdp: %s failed: %s (HTTP %d)\n", what,
+		LOGP(DSMDP, LOGL_NOTICE, "smdp: %s failed: %s (HTTP %d)", what,
 		     res->rc ? http_xfer_err_str(res->xfer) : "answered", res->status);
 }
 
@@ -123,7 +123,7 @@ static void post_json(struct smdp_server *s, const char *url, const struct json_
 
 	if (rc || !http_client_post(s->client, url, ES9_CONTENT_TYPE, (const uint8_t *)text, len,
 				    hdr, 0, post_done, (void *)(uintptr_t)what, &rc))
-		LOGP(DSMDP, LOGL_NOTICE, "smdp: %s to %s: %s\n", what, url, sgp_strerror(rc));
+		LOGP(DSMDP, LOGL_NOTICE, "smdp: %s to %s: %s", what, url, sgp_strerror(rc));
 	free(text);
 }
 
@@ -133,7 +133,7 @@ static void es12_call(struct smdp_server *s, enum smdp_es12_op op, const char *s
 	char url[400], port[8] = "";
 	struct es_req_header h = { "smdp", "es12" };
 
-	LOGP(DSMDP, LOGL_INFO, "smdp: ES12 %s event %s at %s\n",
+	LOGP(DSMDP, LOGL_INFO, "smdp: ES12 %s event %s at %s",
 	     op == SMDP_ES12_REGISTER ? "register" : "delete", event_id, smds);
 	if (s->es12) {
 		s->es12(op, smds, eid, event_id, s->address, s->es12_arg);
@@ -326,7 +326,7 @@ static void es2_handler(struct http_request *req, void *arg)
 		s->stats.refused++;
 		smdp_reply_failed(req, 200, sc.subject_code, sc.reason_code, sc.message);
 	} else if (rc) {
-		LOGP(DSMDP, LOGL_ERROR, "smdp: ES2+ %s failed: %s\n", r->name, sgp_strerror(rc));
+		LOGP(DSMDP, LOGL_ERROR, "smdp: ES2+ %s failed: %s", r->name, sgp_strerror(rc));
 		smdp_reply_failed(req, 500, "1.2", "4.2", "Execution error");
 	} else {
 		smdp_reply_json(req, 200, r->resp ? r->resp : &es9_status_resp_desc, &rs);

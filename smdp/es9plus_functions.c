@@ -246,7 +246,7 @@ int smdp_es9_initiate_authentication(struct smdp_call *c, const void *rqv, void 
 		goto out;
 	rc = 0;
 	s->stats.sessions_started++;
-	LOGP(DSMDP, LOGL_INFO, "smdp: session %02X%02X%02X%02X.. started\n", tid[0], tid[1],
+	LOGP(DSMDP, LOGL_INFO, "smdp: session %02X%02X%02X%02X.. started", tid[0], tid[1],
 	     tid[2], tid[3]);
 out:
 	sgp_der_free(&asn_DEF_EUICCInfo1, info);
@@ -375,7 +375,7 @@ int smdp_es9_authenticate_client(struct smdp_call *c, const void *rqv, void *rsv
 	if (rc > 0)
 		rc = 0;
 	if (!rc)
-		LOGP(DSMDP, LOGL_INFO, "smdp: eUICC %s authenticated for order %s\n", eu.eid, p.iccid);
+		LOGP(DSMDP, LOGL_INFO, "smdp: eUICC %s authenticated for order %s", eu.eid, p.iccid);
 out:
 	smdp_profile_release(&p);
 	smdp_euicc_release(&eu);
@@ -500,7 +500,7 @@ int smdp_es9_get_bound_profile_package(struct smdp_call *c, const void *rqv, voi
 		rc = 0;
 	if (!rc) {
 		s->stats.bpp_delivered++;
-		LOGP(DSMDP, LOGL_INFO, "smdp: BPP of %s (%zu bytes) for %s\n", p.iccid,
+		LOGP(DSMDP, LOGL_INFO, "smdp: BPP of %s (%zu bytes) for %s", p.iccid,
 		     rs->bound_profile_package.len, eu.eid);
 	}
 out:

@@ -75,7 +75,7 @@ static int handle_pir(struct smdp_call *c, const ProfileInstallationResult_t *pi
 	if (!rc && pir.success)
 		c->s->stats.installed++;
 	if (!rc)
-		LOGP(DSMDP, LOGL_INFO, "smdp: %s on %s: installation %s\n", ss.iccid, ss.eid,
+		LOGP(DSMDP, LOGL_INFO, "smdp: %s on %s: installation %s", ss.iccid, ss.eid,
 		     pir.success ? "succeeded" : "failed");
 out:
 	smdp_euicc_release(&eu);
@@ -120,7 +120,7 @@ static int handle_other(struct smdp_call *c, const OtherSignedNotification_t *n)
 		rc = smdp_refuse(c, "8.1", "6.1", "eUICC signature invalid");
 		goto out;
 	}
-	LOGP(DSMDP, LOGL_INFO, "smdp: notification %ld (operation %zu bytes) verified\n",
+	LOGP(DSMDP, LOGL_INFO, "smdp: notification %ld (operation %zu bytes) verified",
 	     n->tbsOtherNotification.seqNumber, (size_t)n->tbsOtherNotification.profileManagementOperation.size);
 out:
 	X509_free(cert);
@@ -217,7 +217,7 @@ int smdp_es9_cancel_session(struct smdp_call *c, const void *rqv, void *rsv)
 			rc = finish_order(c, ss.iccid, SMDP_PROFILE_ERROR, "session cancelled", false);
 	}
 	if (!rc)
-		LOGP(DSMDP, LOGL_INFO, "smdp: session of %s cancelled, reason %ld\n", ss.iccid, reason);
+		LOGP(DSMDP, LOGL_INFO, "smdp: session of %s cancelled, reason %ld", ss.iccid, reason);
 out:
 	sgp_der_free(&asn_DEF_CancelSessionResponse, r);
 	smdp_euicc_release(&eu);

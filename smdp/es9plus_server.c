@@ -29,7 +29,7 @@ void smdp_reply_json(struct http_request *req, int http_status,
 	size_t len = 0;
 
 	if (json_msg_encode(desc, msg, &text, &len)) {
-		LOGP(DSMDP, LOGL_ERROR, "smdp: cannot encode %s\n", desc->name);
+		LOGP(DSMDP, LOGL_ERROR, "smdp: cannot encode %s", desc->name);
 		http_request_reply(req, 500, NULL, NULL, NULL, 0);
 		return;
 	}
@@ -47,7 +47,7 @@ void smdp_reply_failed(struct http_request *req, int http_status, const char *su
 		http_request_reply(req, 500, NULL, NULL, NULL, 0);
 		return;
 	}
-	LOGP(DSMDP, LOGL_NOTICE, "smdp: %s refused: %s/%s %s\n", http_request_path(req), subject,
+	LOGP(DSMDP, LOGL_NOTICE, "smdp: %s refused: %s/%s %s", http_request_path(req), subject,
 	     reason, message ? message : "");
 	smdp_reply_json(req, http_status, &es9_status_resp_desc, &r);
 	es_resp_header_free(&r.header);
@@ -165,7 +165,7 @@ static void es9_handler(struct http_request *req, void *arg)
 		s->stats.refused++;
 		smdp_reply_failed(req, 200, c.sc.subject_code, c.sc.reason_code, c.sc.message);
 	} else if (rc) {
-		LOGP(DSMDP, LOGL_ERROR, "smdp: %s failed: %s\n", es9_function_name(f),
+		LOGP(DSMDP, LOGL_ERROR, "smdp: %s failed: %s", es9_function_name(f),
 		     sgp_strerror(rc));
 		/* the SM-DP+'s own failure: 1.2 Function Provider, 4.2 Execution error */
 		smdp_reply_failed(req, 500, "1.2", "4.2", "Execution error");
@@ -199,10 +199,10 @@ static void expiry_cb(void *arg)
 	if (!rc)
 		rc = sgp_stmt_step(st);
 	if (rc < 0) {
-		LOGP(DSMDP, LOGL_ERROR, "smdp: session expiry: %s\n", sgp_strerror(rc));
+		LOGP(DSMDP, LOGL_ERROR, "smdp: session expiry: %s", sgp_strerror(rc));
 	} else if (sgp_store_changes(s->store) > 0) {
 		s->stats.sessions_expired += (unsigned long)sgp_store_changes(s->store);
-		LOGP(DSMDP, LOGL_INFO, "smdp: %lld session(s) expired\n",
+		LOGP(DSMDP, LOGL_INFO, "smdp: %lld session(s) expired",
 		     (long long)sgp_store_changes(s->store));
 	}
 	smdp_sessions_rearm(s);
@@ -270,14 +270,14 @@ struct smdp_server *smdp_server_new(struct event_base *base, const struct smdp_s
 	X509 *auth, *pb;
 	int rc = SGP_ERR_INVAL;
 
-	if (!base || !cfg || !cfg->address || !*cfg->address || !cfg->store || !cfg->clock ||
+	if (!base || !cfg || (cfg->address && !*cfg->address) || !cfg->store || !cfg->clock ||
 	    !cfg->pki)
 		goto out;
 	auth = sgp_pki_cert(cfg->pki, SGP_PKI_ROLE_DPAUTH);
 	pb = sgp_pki_cert(cfg->pki, SGP_PKI_ROLE_DPPB);
 	if (!auth || !pb || !sgp_pki_key(cfg->pki, SGP_PKI_ROLE_DPAUTH) ||
 	    !sgp_pki_key(cfg->pki, SGP_PKI_ROLE_DPPB)) {
-		LOGP(DSMDP, LOGL_ERROR, "smdp: the PKI lacks DPauth or DPpb\n");
+		LOGP(DSMDP, LOGL_ERROR, "smdp: the PKI lacks DPauth or DPpb");
 		goto out;
 	}
 	rc = SGP_ERR_NOMEM;
@@ -296,9 +296,8 @@ struct smdp_server *smdp_server_new(struct event_base *base, const struct smdp_s
 	s->es12_arg = cfg->es12_arg;
 	s->es12_port = cfg->es12_port;
 	sgp_timer_init(&s->expiry, s->clock, expiry_cb, s);
-	s->address = strdup(cfg->address);
 	s->operator_url = cfg->operator_url ? strdup(cfg->operator_url) : NULL;
-	if (!s->address || (cfg->operator_url && !s->operator_url))
+	if (cfg->operator_url && !s->operator_url)
 		goto out;
 	rc = sgp_key_from_evp(sgp_pki_key(cfg->pki, SGP_PKI_ROLE_DPAUTH), &s->dpauth);
 	if (!rc)
@@ -312,7 +311,7 @@ struct smdp_server *smdp_server_new(struct event_base *base, const struct smdp_s
 	if (!rc)
 		rc = cert_rid(auth, &s->smdp_oid);
 	if (rc) {
-		LOGP(DSMDP, LOGL_ERROR, "smdp: DPauth certificate unusable: %s\n", sgp_strerror(rc));
+		LOGP(DSMDP, LOGL_ERROR, "smdp: DPauth certificate unusable: %s", sgp_strerror(rc));
 		goto out;
 	}
 	rc = smdp_orders_migrate(s->store);
@@ -325,6 +324,19 @@ struct smdp_server *smdp_server_new(struct event_base *base, const struct smdp_s
 	s->http = http_server_new(base, &cfg->http, &rc);
 	if (!s->http)
 		goto out;
+	if (cfg->address) {
+		s->address = strdup(cfg->address);
+	} else {
+		/* a lab server on an ephemeral port: its address is where it
+		 * listens */
+		char a[300];
+		snprintf(a, sizeof(a), "%s:%u", cfg->http.addr ? cfg->http.addr : "127.0.0.1",
+			 http_server_port(s->http));
+		s->address = strdup(a);
+	}
+	rc = s->address ? SGP_OK : SGP_ERR_NOMEM;
+	if (rc)
+		goto out;
 	rc = http_server_add_route(s->http, ES9_PATH_PREFIX, true, es9_handler, s);
 	if (!rc)
 		rc = http_server_add_route(s->http, ES11_PATH_PREFIX, true, es11_handler, s);
@@ -333,7 +345,7 @@ struct smdp_server *smdp_server_new(struct event_base *base, const struct smdp_s
 	if (rc)
 		goto out;
 	smdp_sessions_rearm(s);
-	LOGP(DSMDP, LOGL_NOTICE, "smdp: %s listening on port %u\n", s->address,
+	LOGP(DSMDP, LOGL_NOTICE, "smdp: %s listening on port %u", s->address,
 	     http_server_port(s->http));
 out:
 	if (rc && s) {
@@ -361,6 +373,11 @@ void smdp_server_free(struct smdp_server *s)
 	free(s->address);
 	free(s->operator_url);
 	free(s);
+}
+
+const char *smdp_server_address(const struct smdp_server *s)
+{
+	return s->address;
 }
 
 uint16_t smdp_server_port(const struct smdp_server *s)

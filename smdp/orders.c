@@ -108,7 +108,7 @@ static int insert_profile(struct sgp_store *st, const char *iccid, const char *i
 	if (!rc)
 		rc = sgp_stmt_step(s);
 	if (!rc)
-		LOGP(DSMDP, LOGL_INFO, "smdp: profile %s added (type '%s')\n", iccid, type ? type : "");
+		LOGP(DSMDP, LOGL_INFO, "smdp: profile %s added (type '%s')", iccid, type ? type : "");
 	return rc < 0 ? rc : 0;
 }
 
@@ -237,7 +237,7 @@ int smdp_profile_set_state(struct sgp_store *st, const char *iccid,
 	int rc = update(st, "UPDATE smdp_profile SET state = ? WHERE iccid = ?", state, NULL, iccid);
 
 	if (!rc)
-		LOGP(DSMDP, LOGL_INFO, "smdp: profile %s -> %s\n", iccid, smdp_profile_state_name(state));
+		LOGP(DSMDP, LOGL_INFO, "smdp: profile %s -> %s", iccid, smdp_profile_state_name(state));
 	return rc;
 }
 
@@ -418,7 +418,7 @@ int smdp_order_confirm(struct sgp_store *st, const char *iccid, const char *eid,
 		goto out;
 	rc = 0;
 	snprintf(matching_id_out, SMDP_MATCHING_ID_MAX + 1, "%s", mid);
-	LOGP(DSMDP, LOGL_INFO, "smdp: order %s confirmed, matchingId %s%s%s\n", p.iccid, mid,
+	LOGP(DSMDP, LOGL_INFO, "smdp: order %s confirmed, matchingId %s%s%s", p.iccid, mid,
 	     cc && *cc ? ", confirmation code" : "", release ? ", released" : "");
 out:
 	smdp_profile_release(&p);
@@ -471,7 +471,7 @@ int smdp_order_cancel(struct sgp_store *st, const char *iccid, const char *eid,
 		rc = sgp_stmt_step(s);
 	if (rc >= 0) {
 		rc = 0;
-		LOGP(DSMDP, LOGL_INFO, "smdp: order %s cancelled -> %s\n", p.iccid,
+		LOGP(DSMDP, LOGL_INFO, "smdp: order %s cancelled -> %s", p.iccid,
 		     smdp_profile_state_name(to));
 	}
 out:

@@ -52,7 +52,7 @@ typedef void (*smdp_es12_fn)(enum smdp_es12_op op, const char *smds_address,
 			     const char *rsp_server_address, void *arg);
 
 struct smdp_server_cfg {
-	const char *address;		/* our FQDN (serverAddress), mandatory */
+	const char *address;		/* our FQDN (serverAddress); NULL: "<http.addr>:<bound port>" */
 	struct http_server_cfg http;	/* listener; http.tls with DPtls files */
 	struct sgp_store *store;
 	struct sgp_clock *clock;
@@ -75,6 +75,8 @@ struct smdp_server *smdp_server_new(struct event_base *base, const struct smdp_s
 				    int *err);
 void smdp_server_free(struct smdp_server *s);
 uint16_t smdp_server_port(const struct smdp_server *s);
+/* The serverAddress it answers to (ES9+ and activation codes). */
+const char *smdp_server_address(const struct smdp_server *s);
 
 struct smdp_server_stats {
 	unsigned long requests, refused, sessions_started, sessions_expired,

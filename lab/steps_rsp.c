@@ -1,0 +1,691 @@
+/* sgp32lab: scenario steps for the profile download roles — the SM-DP+
+ * (smdp/), the SM-DS (smds/) and the IPA's download engine (ipa/).
+ *
+ *   smdp profile add iccid=ICCID [imsi=IMSI] [type=TEXT]
+ *       a profile in the SM-DP+'s inventory (built by smdp/upp.c)
+ *   smdp order iccid=ICCID [eid=@N|EID] [mid=MATCHINGID] [cc=CODE] [smds=yes]
+ *       [release=yes|no] [result=ok|SUBJECT/REASON]
+ *       ES2+ downloadOrder + confirmOrder over HTTPS, as an operator sends them
+ *   ipa @N download mid=MATCHINGID | ac=ACTIVATIONCODE [cc=CODE]
+ *       [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]
+ *       the IPA of device N downloads through ES9+ into its eUICC, reached
+ *       over the vpcd APDU socket; status= is the SM-DP+'s statusCodeData
+ *   expect smdp profile ICCID state=STATE
+ *
+ * Each role runs on 127.0.0.1 with an ephemeral port and the lab PKI's TLS
+ * certificates; every link between them is a real socket. */
+#include "lab/lab.h"
+#include "lab/lab_euicc.h"
+#include "sim/euicc.h"
+#include "lab/lab_pki.h"
+#include "lab/step_ctx.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/http/http.h"
+#include "core/pki/pki.h"
+#include "core/store/store.h"
+#include "ipa/apdu_transport.h"
+#include "ipa/download.h"
+#include "ipa/es10_client.h"
+#include "sim/card_vpcd.h"
+#include "smdp/orders.h"
+#include "smdp/smdp_server.h"
+#include "smds/smds.h"
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEVICES 10000
+
+struct lab_ipa_dev {
+	struct lab *lab;
+	unsigned device;
+	struct card_vpcd *cv;		/* the card, listening */
+	struct ipa_apdu_transport *t;	/* the IPA's reader, connected to it */
+	struct ipa_es10 *es10;
+	struct ipa_download *dl;
+	struct event *wait_link;	/* until the reader is connected */
+	unsigned waited;
+	struct step_ctx *ctx;		/* the download step running */
+	const struct scn_step *st;
+};
+
+struct lab_rsp {
+	struct smdp_server *smdp;
+	char smdp_address[64];
+	struct smds *smds;
+	char smds_address[64];
+	struct http_client *http;	/* ES2+ (operator) and ES9+ (IPAs) clients share it */
+	struct http_tls_cfg tls_client;
+	char ca[4200], cert[4200], key[4200];
+	struct lab_ipa_dev **ipa;
+	size_t n_ipa;
+	/* the ES2+ exchange of an `smdp order` step */
+	struct step_ctx *order_ctx;
+	const struct scn_step *order_st;
+	int order_stage;		/* 0 downloadOrder, 1 confirmOrder */
+};
+
+static struct lab_rsp *rsp_state(struct lab *lab)
+{
+	if (!lab->rsp)
+		lab->rsp = calloc(1, sizeof(*lab->rsp));
+	return lab->rsp;
+}
+
+/* The HTTPS client every lab role uses towards the others (trust: lab CI). */
+static struct http_client *lab_http(struct lab *lab, char *err, size_t errlen)
+{
+	struct lab_rsp *r = rsp_state(lab);
+	struct http_client_cfg cfg = { .name = "lab" };
+	const char *dir;
+	int rc = 0;
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (r->http)
+		return r->http;
+	if (!lab_pki_get(lab, &dir, err, errlen))
+		return NULL;
+	snprintf(r->ca, sizeof(r->ca), "%s/ci.pem", dir);
+	r->tls_client.ca_file = r->ca;
+	cfg.tls = &r->tls_client;
+	r->http = http_client_new(lab->base, &cfg, &rc);
+	if (!r->http)
+		snprintf(err, errlen, "cannot start an HTTPS client: %s", sgp_strerror(rc));
+	return r->http;
+}
+
+/* The lab's SM-DP+, started on first use. */
+static struct smdp_server *lab_smdp(struct lab *lab, char *err, size_t errlen)
+{
+	struct lab_rsp *r = rsp_state(lab);
+	struct http_tls_cfg tls = { 0 };
+	struct smdp_server_cfg cfg = { 0 };
+	struct sgp_pki *pki;
+	struct sgp_store *store;
+	const char *dir;
+	int rc = 0;
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (r->smdp)
+		return r->smdp;
+	if (!(lab->roles & (1u << LAB_ROLE_SMDP))) {
+		snprintf(err, errlen, "no simulated SM-DP+ in this lab (lab roles=smdp,...)");
+		return NULL;
+	}
+	pki = lab_pki_get(lab, &dir, err, errlen);
+	store = pki ? lab_store(lab, err, errlen) : NULL;
+	if (!store || !lab_http(lab, err, errlen))
+		return NULL;
+	snprintf(r->cert, sizeof(r->cert), "%s/dptls.pem", dir);
+	snprintf(r->key, sizeof(r->key), "%s/dptls.key", dir);
+	tls.cert_file = r->cert;
+	tls.key_file = r->key;
+	cfg.http.name = "smdp";
+	cfg.http.addr = "127.0.0.1";
+	cfg.http.tls = &tls;
+	cfg.store = store;
+	cfg.clock = lab->clock;
+	cfg.pki = pki;
+	cfg.client_tls = &r->tls_client;
+	r->smdp = smdp_server_new(lab->base, &cfg, &rc);
+	if (!r->smdp) {
+		snprintf(err, errlen, "cannot start the SM-DP+: %s", sgp_strerror(rc));
+		return NULL;
+	}
+	snprintf(r->smdp_address, sizeof(r->smdp_address), "%s", smdp_server_address(r->smdp));
+	return r->smdp;
+}
+
+/* The lab's SM-DS, started on first use. */
+static struct smds *lab_smds(struct lab *lab, char *err, size_t errlen)
+{
+	struct lab_rsp *r = rsp_state(lab);
+	struct http_tls_cfg tls = { 0 };
+	struct smds_cfg cfg = { 0 };
+	char cert[4200], key[4200];
+	struct sgp_pki *pki;
+	const char *dir;
+	int rc;
+
+	if (r && r->smds)
+		return r->smds;
+	if (!(lab->roles & (1u << LAB_ROLE_SMDS))) {
+		snprintf(err, errlen, "no simulated SM-DS in this lab (lab roles=smds,...)");
+		return NULL;
+	}
+	pki = lab_pki_get(lab, &dir, err, errlen);
+	if (!pki || !lab_store(lab, err, errlen))
+		return NULL;
+	snprintf(cert, sizeof(cert), "%s/dstls.pem", dir);
+	snprintf(key, sizeof(key), "%s/dstls.key", dir);
+	tls.cert_file = cert;
+	tls.key_file = key;
+	cfg.base = lab->base;
+	cfg.clock = lab->clock;
+	cfg.store = lab->store;
+	cfg.pki = pki;
+	cfg.tls = &tls;
+	cfg.bind_addr = "127.0.0.1";
+	rc = smds_new(&cfg, &r->smds);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the SM-DS: %s", sgp_strerror(rc));
+		return NULL;
+	}
+	snprintf(r->smds_address, sizeof(r->smds_address), "%s", smds_address(r->smds));
+	return r->smds;
+}
+
+/* --- smdp profile add --- */
+
+static int profile_add_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "iccid", "imsi", "type", NULL };
+
+	if (step_check_keys(st, 3, keys, err, errlen) < 0)
+		return -1;
+	if (st->argc < 3 || strcmp(st->argv[2], "add") || !step_arg(st, "iccid")) {
+		snprintf(err, errlen, "expected: smdp profile add iccid=ICCID [imsi=IMSI] [type=TEXT]");
+		return -1;
+	}
+	return 0;
+}
+
+static enum step_result profile_add_run(struct lab *lab, const struct scn_step *st,
+					struct step_ctx *ctx)
+{
+	const char *iccid = step_arg(st, "iccid");
+	char err[256], imsi[16];
+	int rc;
+
+	if (!lab_smdp(lab, err, sizeof(err))) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (step_arg(st, "imsi"))
+		snprintf(imsi, sizeof(imsi), "%s", step_arg(st, "imsi"));
+	else	/* 001 01 + the ICCID's last ten digits */
+		snprintf(imsi, sizeof(imsi), "00101%.10s",
+			 strlen(iccid) > 10 ? iccid + strlen(iccid) - 10 : iccid);
+	rc = smdp_profile_create(lab->store, iccid, imsi, step_arg(st, "type"));
+	if (rc < 0) {
+		step_msg(ctx, "cannot add the profile: %s", rc == SGP_ERR_EXISTS ?
+			 "its ICCID is already in the inventory" : sgp_strerror(rc));
+		return STEP_FAIL;
+	}
+	step_msg(ctx, "IMSI %s", imsi);
+	return STEP_OK;
+}
+
+/* --- smdp order: ES2+ downloadOrder + confirmOrder --- */
+
+static int order_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "iccid", "eid", "mid", "cc", "smds", "release",
+					    "result", NULL };
+	const char *v;
+
+	if (step_check_keys(st, 2, keys, err, errlen) < 0)
+		return -1;
+	if (!step_arg(st, "iccid")) {
+		snprintf(err, errlen, "iccid= is required");
+		return -1;
+	}
+	if ((v = step_arg(st, "eid")) && v[0] == '@' && step_device(v, MAX_DEVICES) < 0) {
+		snprintf(err, errlen, "eid= is @N or an EID");
+		return -1;
+	}
+	return 0;
+}
+
+/* "Executed-Success", or the refusal as "SUBJECT/REASON: message". */
+static bool es_status(const struct http_result *res, char *why, size_t n)
+{
+	json_t *j, *st, *scd;
+	json_error_t je;
+	const char *status, *sub, *rea, *msg;
+
+	if (res->xfer != HTTP_XFER_OK) {
+		snprintf(why, n, "%s: %s", http_xfer_err_str(res->xfer), res->detail ? res->detail : "");
+		return false;
+	}
+	j = json_loadb((const char *)res->body, res->body_len, 0, &je);
+	st = json_object_get(json_object_get(json_object_get(j, "header"), "functionExecutionStatus"),
+			     "status");
+	status = json_string_value(st);
+	if (status && !strcmp(status, "Executed-Success")) {
+		json_decref(j);
+		return true;
+	}
+	scd = json_object_get(json_object_get(json_object_get(j, "header"), "functionExecutionStatus"),
+			      "statusCodeData");
+	sub = json_string_value(json_object_get(scd, "subjectCode"));
+	rea = json_string_value(json_object_get(scd, "reasonCode"));
+	msg = json_string_value(json_object_get(scd, "message"));
+	snprintf(why, n, "%s/%s%s%s", sub ? sub : "?", rea ? rea : "?", msg ? ": " : "",
+		 msg ? msg : "");
+	if (!status)
+		snprintf(why, n, "HTTP %d without a function execution status", res->status);
+	json_decref(j);
+	return false;
+}
+
+static void order_post(struct lab *lab, const char *function, json_t *body);
+
+static void order_answer(const struct http_result *res, void *arg)
+{
+	struct lab *lab = arg;
+	struct lab_rsp *r = lab->rsp;
+	const char *want = step_arg(r->order_st, "result");
+	char why[300];
+	bool ok = es_status(res, why, sizeof(why));
+
+	if (!ok) {
+		if (want && strcmp(want, "ok") && !strncmp(why, want, strlen(want)))
+			step_done(r->order_ctx, true, "refused: %s", why);
+		else
+			step_done(r->order_ctx, false, "%s refused: %s",
+				  r->order_stage ? "confirmOrder" : "downloadOrder", why);
+		return;
+	}
+	if (r->order_stage == 0) {
+		const struct scn_step *st = r->order_st;
+		const char *v;
+		json_t *b = json_object();
+
+		r->order_stage = 1;
+		json_object_set_new(b, "header", json_pack("{s:s,s:s}", "functionRequesterIdentifier",
+							   "lab-operator", "functionCallIdentifier",
+							   "confirmOrder"));
+		json_object_set_new(b, "iccid", json_string(step_arg(st, "iccid")));
+		if ((v = step_arg(st, "mid")))
+			json_object_set_new(b, "matchingId", json_string(v));
+		if ((v = step_arg(st, "cc")))
+			json_object_set_new(b, "confirmationCode", json_string(v));
+		if ((v = step_arg(st, "smds")) && !strcmp(v, "yes") && r->smds_address[0])
+			json_object_set_new(b, "smdsAddress", json_string(r->smds_address));
+		v = step_arg(st, "release");
+		json_object_set_new(b, "releaseFlag", json_boolean(!v || strcmp(v, "no")));
+		order_post(lab, "confirmOrder", b);
+		return;
+	}
+	if (want && strcmp(want, "ok"))
+		step_done(r->order_ctx, false, "confirmed, but %s was expected", want);
+	else
+		step_done(r->order_ctx, true, "confirmed");
+}
+
+static void order_post(struct lab *lab, const char *function, json_t *body)
+{
+	struct lab_rsp *r = lab->rsp;
+	static const struct http_header hdr[] = {
+		{ "X-Admin-Protocol", "gsma/rsp/v2.5.0" }, { NULL, NULL },
+	};
+	char url[300], *text = json_dumps(body, JSON_COMPACT);
+	int rc = 0;
+
+	json_decref(body);
+	snprintf(url, sizeof(url), "https://%s/gsma/rsp2/es2plus/%s", r->smdp_address, function);
+	if (!text || !http_client_post(r->http, url, "application/json", (const uint8_t *)text,
+				       strlen(text), hdr, 10000, order_answer, lab, &rc))
+		step_done(r->order_ctx, false, "cannot send %s: %s", function, sgp_strerror(rc));
+	free(text);
+}
+
+static enum step_result order_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	struct lab_rsp *r;
+	const char *v;
+	char err[256];
+	json_t *b;
+
+	if (!lab_smdp(lab, err, sizeof(err))) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	r = lab->rsp;
+	if ((v = step_arg(st, "smds")) && !strcmp(v, "yes") && !lab_smds(lab, err, sizeof(err))) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	r->order_ctx = ctx;
+	r->order_st = st;
+	r->order_stage = 0;
+	b = json_object();
+	json_object_set_new(b, "header", json_pack("{s:s,s:s}", "functionRequesterIdentifier",
+						   "lab-operator", "functionCallIdentifier",
+						   "downloadOrder"));
+	json_object_set_new(b, "iccid", json_string(step_arg(st, "iccid")));
+	if ((v = step_arg(st, "eid"))) {
+		if (v[0] == '@') {
+			struct euicc *e = lab_euicc_get(lab, (unsigned)step_device(v, MAX_DEVICES),
+							err, sizeof(err));
+			if (!e) {
+				json_decref(b);
+				step_msg(ctx, "%s", err);
+				return STEP_FAIL;
+			}
+			v = euicc_eid(e);
+		}
+		json_object_set_new(b, "eid", json_string(v));
+	}
+	order_post(lab, "downloadOrder", b);
+	return STEP_PENDING;
+}
+
+/* --- expect smdp profile ICCID state=STATE --- */
+
+static int expect_smdp_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "state", NULL };
+	const char *v = step_arg(st, "state");
+
+	if (st->argc < 4 || strcmp(st->argv[2], "profile") || strchr(st->argv[3], '=')) {
+		snprintf(err, errlen, "expected: expect smdp profile ICCID state=STATE");
+		return -1;
+	}
+	if (!v || smdp_profile_state_parse(v) < 0) {
+		snprintf(err, errlen, "state= is one of available, allocated, linked, confirmed, "
+			 "released, downloaded, installed, error, unavailable");
+		return -1;
+	}
+	return step_check_keys(st, 4, keys, err, errlen);
+}
+
+static enum step_result expect_smdp_run(struct lab *lab, const struct scn_step *st,
+					struct step_ctx *ctx)
+{
+	struct smdp_profile p;
+	char err[256];
+	int rc;
+
+	if (!lab_smdp(lab, err, sizeof(err))) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	rc = smdp_profile_get(lab->store, st->argv[3], &p);
+	if (rc < 0) {
+		step_msg(ctx, "profile %s: %s", st->argv[3], sgp_strerror(rc));
+		return STEP_FAIL;
+	}
+	rc = strcmp(smdp_profile_state_name(p.state), step_arg(st, "state"));
+	step_msg(ctx, "%s%s%s", smdp_profile_state_name(p.state), p.eid[0] ? ", EID " : "", p.eid);
+	smdp_profile_release(&p);
+	return rc ? STEP_FAIL : STEP_OK;
+}
+
+/* --- the IPA of a device --- */
+
+static void ipa_dev_free(struct lab_ipa_dev *d)
+{
+	if (!d)
+		return;
+	ipa_download_free(d->dl);
+	if (d->wait_link)
+		event_free(d->wait_link);
+	ipa_es10_free(d->es10);
+	ipa_transport_free(d->t);
+	card_vpcd_free(d->cv);
+	free(d);
+}
+
+/* Device N's IPA: its card listens on a vpcd socket, the IPA's reader
+ * connects to it, as in a device with a modem between them. */
+static struct lab_ipa_dev *ipa_dev(struct lab *lab, unsigned device, char *err, size_t errlen)
+{
+	struct lab_rsp *r = rsp_state(lab);
+	struct vpcd_endpoint ep = { .host = "127.0.0.1", .listen = true, .cat = DEUICC };
+	struct ipa_es10_cfg ecfg = { .clock = lab->clock };
+	struct lab_ipa_dev *d;
+	struct card *card;
+	int rc;
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (!(lab->roles & (1u << LAB_ROLE_IPA))) {
+		snprintf(err, errlen, "no simulated IPA in this lab (lab roles=ipa,...)");
+		return NULL;
+	}
+	if (device <= r->n_ipa && r->ipa[device - 1])
+		return r->ipa[device - 1];
+	card = lab_card_get(lab, device, err, errlen);
+	if (!card || !lab_http(lab, err, errlen))
+		return NULL;
+	if (device > r->n_ipa) {
+		struct lab_ipa_dev **v = realloc(r->ipa, device * sizeof(*v));
+		if (!v) {
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		memset(v + r->n_ipa, 0, (device - r->n_ipa) * sizeof(*v));
+		r->ipa = v;
+		r->n_ipa = device;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->lab = lab;
+	d->device = device;
+	rc = card_vpcd_new(card, lab->base, &ep, NULL, NULL, &d->cv);
+	if (rc == SGP_OK) {
+		struct vpcd_endpoint rep = { .host = "127.0.0.1", .port = card_vpcd_port(d->cv),
+					     .cat = DIPA };
+		rc = ipa_transport_vpcd_new(lab->base, &rep, &d->t);
+	}
+	if (rc == SGP_OK)
+		rc = ipa_es10_new(d->t, &ecfg, &d->es10);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot connect the IPA to its card: %s", sgp_strerror(rc));
+		ipa_dev_free(d);
+		return NULL;
+	}
+	r->ipa[device - 1] = d;
+	return d;
+}
+
+static const char *const results[] = { "installed", "cancelled", "failed", NULL };
+
+static int download_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "mid", "ac", "cc", "result", "cancel", "status", NULL };
+	const char *v;
+	bool known = false;
+	int sources;
+
+	if (st->argc < 3 || step_device(st->argv[1], MAX_DEVICES) < 0 ||
+	    strcmp(st->argv[2], "download")) {
+		snprintf(err, errlen, "expected: ipa @N download mid=MATCHINGID|ac=CODE ...");
+		return -1;
+	}
+	if (step_check_keys(st, 3, keys, err, errlen) < 0)
+		return -1;
+	sources = !!step_arg(st, "mid") + !!step_arg(st, "ac");
+	if (sources != 1) {
+		snprintf(err, errlen, "give one of mid= (the lab SM-DP+) or ac= (an activation code)");
+		return -1;
+	}
+	if ((v = step_arg(st, "result"))) {
+		for (const char *const *r = results; *r; r++)
+			known |= !strcmp(v, *r);
+		if (!known) {
+			snprintf(err, errlen, "result= is installed, cancelled or failed");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void download_done(void *arg, const struct ipa_download_result *res)
+{
+	struct lab_ipa_dev *d = arg;
+	const struct scn_step *st = d->st;
+	const char *want = step_arg(st, "result") ? step_arg(st, "result") : "installed";
+	const char *want_cancel = step_arg(st, "cancel");
+	const char *want_status = step_arg(st, "status");
+	char status[40];
+	const char *got = res->installed ? "installed" :
+			  res->cancel_reason != IPA_CANCEL_NONE ? "cancelled" : "failed";
+	struct step_ctx *ctx = d->ctx;
+
+	d->ctx = NULL;
+	d->dl = NULL;	/* it frees itself after done */
+	snprintf(status, sizeof(status), "%s/%s", res->subject_code, res->reason_code);
+	if (strcmp(want, got)) {
+		step_done(ctx, false, "%s at %s: %s", got, res->step, res->why);
+	} else if (want_cancel && strcmp(want_cancel, ipa_cancel_reason_str(res->cancel_reason))) {
+		step_done(ctx, false, "cancelled with %s, not %s",
+			  ipa_cancel_reason_str(res->cancel_reason), want_cancel);
+	} else if (want_status && strcmp(want_status, status)) {
+		step_done(ctx, false, "the SM-DP+ answered %s, not %s (%s)",
+			  res->subject_code[0] ? status : "no error status", want_status, res->why);
+	} else if (res->installed) {
+		step_done(ctx, true, "installed; notification %s%s", res->notification_sent ?
+			  "delivered" : "NOT delivered", res->notification_removed ?
+			  " and removed from the eUICC" : "");
+	} else {
+		step_done(ctx, true, "%s at %s: %s", got, res->step, res->why);
+	}
+}
+
+static void download_start(struct lab_ipa_dev *d)
+{
+	struct lab_rsp *r = d->lab->rsp;
+	const struct scn_step *st = d->st;
+	char ac[400], id[16];
+	struct ipa_download_cfg cfg = {
+		.clock = d->lab->clock, .es10 = d->es10, .http = r->http,
+		.confirmation_code = step_arg(st, "cc"),
+		.tac = { 0x35, 0x29, 0x06, 0x11 },
+		.done = download_done, .arg = d, .id = id,
+	};
+	int rc;
+
+	snprintf(id, sizeof(id), "%u", d->device);
+	if (step_arg(st, "ac")) {
+		cfg.activation_code = step_arg(st, "ac");
+	} else {
+		snprintf(ac, sizeof(ac), "LPA:1$%s$%s", r->smdp_address, step_arg(st, "mid"));
+		cfg.activation_code = ac;
+	}
+	rc = ipa_download_start(&cfg, &d->dl);
+	if (rc < 0) {
+		struct step_ctx *ctx = d->ctx;
+		d->ctx = NULL;
+		step_done(ctx, false, "the download cannot start: %s", sgp_strerror(rc));
+	}
+}
+
+/* The reader connects to the card asynchronously: wait for it (real time,
+ * bounded) before the download starts. */
+static void wait_link_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lab_ipa_dev *d = arg;
+	static const struct timeval tick = { 0, 5000 };
+
+	(void)fd; (void)what;
+	if (d->t->ops->ready(d->t->impl)) {
+		download_start(d);
+		return;
+	}
+	if (++d->waited > 400) {	/* 2 s */
+		struct step_ctx *ctx = d->ctx;
+		d->ctx = NULL;
+		step_done(ctx, false, "the IPA did not reach its card over vpcd");
+		return;
+	}
+	event_add(d->wait_link, &tick);
+}
+
+static enum step_result download_run(struct lab *lab, const struct scn_step *st,
+				     struct step_ctx *ctx)
+{
+	char err[256];
+	struct lab_ipa_dev *d;
+
+	if (step_arg(st, "mid") && !lab_smdp(lab, err, sizeof(err))) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	d = ipa_dev(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES), err, sizeof(err));
+	if (!d) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (d->ctx) {
+		step_msg(ctx, "a download of this IPA is still running");
+		return STEP_FAIL;
+	}
+	d->ctx = ctx;
+	d->st = st;
+	d->waited = 0;
+	if (!d->wait_link)
+		d->wait_link = evtimer_new(lab->base, wait_link_cb, d);
+	if (!d->wait_link) {
+		d->ctx = NULL;
+		step_msg(ctx, "out of memory");
+		return STEP_FAIL;
+	}
+	wait_link_cb(-1, 0, d);
+	return STEP_PENDING;
+}
+
+static void rsp_teardown(struct lab *lab)
+{
+	struct lab_rsp *r = lab->rsp;
+
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_ipa; i++)
+		ipa_dev_free(r->ipa[i]);
+	free(r->ipa);
+	smdp_server_free(r->smdp);
+	smds_free(r->smds);
+	http_client_free(r->http);
+	free(r);
+	lab->rsp = NULL;
+}
+
+static const struct step_def rsp_defs[] = {
+	{
+		.keyword = "smdp", .object = "profile",
+		.usage = "smdp profile add iccid=ICCID [imsi=IMSI] [type=TEXT]",
+		.help = "Add a profile (built by the SM-DP+) to its inventory.",
+		.check = profile_add_check, .run = profile_add_run,
+	},
+	{
+		.keyword = "smdp", .object = "order",
+		.usage = "smdp order iccid=ICCID [eid=@N|EID] [mid=MATCHINGID] [cc=CODE] [smds=yes] [release=yes|no] [result=ok|SUBJECT/REASON]",
+		.help = "ES2+ downloadOrder and confirmOrder over HTTPS, as an operator sends them.",
+		.check = order_check, .run = order_run,
+	},
+	{
+		.keyword = "ipa", .object = "download",
+		.usage = "ipa @N download mid=MATCHINGID|ac=CODE [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]",
+		.help = "Device N's IPA downloads a profile over ES9+ into its eUICC (reached over vpcd).",
+		.check = download_check, .run = download_run,
+	},
+	{
+		.keyword = "expect", .object = "smdp",
+		.usage = "expect smdp profile ICCID state=STATE",
+		.help = "Check an SM-DP+ profile's state (available ... released, downloaded, installed, error).",
+		.check = expect_smdp_check, .run = expect_smdp_run,
+	},
+};
+
+const struct step_table steps_rsp = {
+	.defs = rsp_defs,
+	.count = sizeof(rsp_defs) / sizeof(rsp_defs[0]),
+	.teardown = rsp_teardown,
+};
