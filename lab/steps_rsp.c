@@ -6,7 +6,9 @@
  *   smdp order iccid=ICCID [eid=@N|EID] [mid=MATCHINGID] [cc=CODE] [smds=yes]
  *       [release=yes|no] [result=ok|SUBJECT/REASON]
  *       ES2+ downloadOrder + confirmOrder over HTTPS, as an operator sends them
- *   ipa @N download mid=MATCHINGID | ac=ACTIVATIONCODE [cc=CODE]
+ *   euicc @N set-default-dp ADDRESS|smdp
+ *       ES10a SetDefaultDpAddress through the card (smdp: the lab SM-DP+)
+ *   ipa @N download mid=MATCHINGID | ac=ACTIVATIONCODE | default [cc=CODE]
  *       [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]
  *       the IPA of device N downloads through ES9+ into its eUICC, reached
  *       over the vpcd APDU socket; status= is the SM-DP+'s statusCodeData
@@ -15,11 +17,13 @@
  * Each role runs on 127.0.0.1 with an ephemeral port and the lab PKI's TLS
  * certificates; every link between them is a real socket. */
 #include "lab/lab.h"
+#include "lab/lab_card.h"
 #include "lab/lab_euicc.h"
 #include "sim/euicc.h"
 #include "lab/lab_pki.h"
 #include "lab/step_ctx.h"
 #include "core/clock.h"
+#include "core/der/der.h"
 #include "core/err.h"
 #include "core/http/http.h"
 #include "core/pki/pki.h"
@@ -509,11 +513,14 @@ static int download_check(const struct scn_step *st, char *err, size_t errlen)
 		snprintf(err, errlen, "expected: ipa @N download mid=MATCHINGID|ac=CODE ...");
 		return -1;
 	}
-	if (step_check_keys(st, 3, keys, err, errlen) < 0)
+	if (step_check_keys(st, st->argc > 3 && !strcmp(st->argv[3], "default") ? 4 : 3, keys,
+			    err, errlen) < 0)
 		return -1;
-	sources = !!step_arg(st, "mid") + !!step_arg(st, "ac");
+	sources = !!step_arg(st, "mid") + !!step_arg(st, "ac") +
+		  (st->argc > 3 && !strcmp(st->argv[3], "default"));
 	if (sources != 1) {
-		snprintf(err, errlen, "give one of mid= (the lab SM-DP+) or ac= (an activation code)");
+		snprintf(err, errlen, "give one of mid= (the lab SM-DP+), ac= (an activation code) "
+			 "or default (the eUICC's default SM-DP+ address)");
 		return -1;
 	}
 	if ((v = step_arg(st, "result"))) {
@@ -575,10 +582,10 @@ static void download_start(struct lab_ipa_dev *d)
 	snprintf(id, sizeof(id), "%u", d->device);
 	if (step_arg(st, "ac")) {
 		cfg.activation_code = step_arg(st, "ac");
-	} else {
+	} else if (step_arg(st, "mid")) {
 		snprintf(ac, sizeof(ac), "LPA:1$%s$%s", r->smdp_address, step_arg(st, "mid"));
 		cfg.activation_code = ac;
-	}
+	}	/* else: the eUICC's default SM-DP+ address, no matching ID */
 	rc = ipa_download_start(&cfg, &d->dl);
 	if (rc < 0) {
 		struct step_ctx *ctx = d->ctx;
@@ -641,6 +648,59 @@ static enum step_result download_run(struct lab *lab, const struct scn_step *st,
 	return STEP_PENDING;
 }
 
+/* --- euicc @N set-default-dp ADDRESS|smdp --- */
+
+static int set_dp_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	if (st->argc != 4 || step_device(st->argv[1], MAX_DEVICES) < 0 || strchr(st->argv[3], '=')) {
+		snprintf(err, errlen, "expected: euicc @N set-default-dp ADDRESS|smdp");
+		return -1;
+	}
+	return 0;
+}
+
+static enum step_result set_dp_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	const char *addr = st->argv[3];
+	struct sgp_buf cmd = SGP_BUF_INIT, resp = SGP_BUF_INIT;
+	enum step_result sr = STEP_FAIL;
+	char err[256];
+	struct card *card;
+	uint16_t sw = 0;
+	int rc;
+
+	if (!strcmp(addr, "smdp")) {
+		if (!lab_smdp(lab, err, sizeof(err))) {
+			step_msg(ctx, "%s", err);
+			return STEP_FAIL;
+		}
+		addr = lab->rsp->smdp_address;
+	}
+	card = lab_card_get(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES), err, sizeof(err));
+	if (!card) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	/* SetDefaultDpAddressRequest ::= [63] { defaultDpAddress UTF8String [0] } */
+	rc = sgp_der_put_tlv(&cmd, 0x80, addr, strlen(addr));
+	if (rc == SGP_OK)
+		rc = sgp_der_wrap(&cmd, 0xBF3F);
+	if (rc == SGP_OK)
+		rc = lab_card_es10(card, cmd.data, cmd.len, &resp, &sw);
+	/* SetDefaultDpAddressResponse: setDefaultDpAddressResult [0] 0 = ok */
+	if (rc < 0)
+		step_msg(ctx, "SetDefaultDpAddress: SW %04X", sw);
+	else if (resp.len == 6 && resp.data[3] == 0x80 && resp.data[5] == 0)
+		sr = STEP_OK;
+	else
+		step_msg(ctx, "SetDefaultDpAddress refused");
+	if (sr == STEP_OK)
+		step_msg(ctx, "%s", addr);
+	sgp_buf_free(&cmd);
+	sgp_buf_free(&resp);
+	return sr;
+}
+
 static void rsp_teardown(struct lab *lab)
 {
 	struct lab_rsp *r = lab->rsp;
@@ -672,9 +732,15 @@ static const struct step_def rsp_defs[] = {
 	},
 	{
 		.keyword = "ipa", .object = "download",
-		.usage = "ipa @N download mid=MATCHINGID|ac=CODE [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]",
+		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]",
 		.help = "Device N's IPA downloads a profile over ES9+ into its eUICC (reached over vpcd).",
 		.check = download_check, .run = download_run,
+	},
+	{
+		.keyword = "euicc", .object = "set-default-dp",
+		.usage = "euicc @N set-default-dp ADDRESS|smdp",
+		.help = "ES10a SetDefaultDpAddress through the card; smdp names the lab SM-DP+.",
+		.check = set_dp_check, .run = set_dp_run,
 	},
 	{
 		.keyword = "expect", .object = "smdp",
