@@ -82,9 +82,12 @@ static void serve_usage(FILE *out)
 		"With --role euicc the PKI lives in DIR/pki (generated on first start; the\n"
 		"eUICC certificate for EID is added when missing) and the eUICC's state in\n"
 		"DIR/lab.db.  End of input then closes only the console: the card serves\n"
-		"until Ctrl-C or SIGTERM.  The other roles (eim, smdp, smds, ipa) arrive\n"
-		"with their own issues; without --role this build offers the core steps\n"
-		"(PKI, decoding, HTTPS exchanges).\n");
+		"until Ctrl-C or SIGTERM.\n"
+		"\n"
+		"In the console, `lab roles=euicc,ipa,smdp,smds devices=N` brings those\n"
+		"simulated roles up on 127.0.0.1 (ephemeral ports) and the scenario steps\n"
+		"drive them, e.g. `smdp order ...` then `ipa @1 download mid=...`.  The eIM\n"
+		"role is not part of this build yet.\n");
 }
 
 static void prompt(struct console *c)
