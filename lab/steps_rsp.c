@@ -547,7 +547,6 @@ static void download_done(void *arg, const struct ipa_download_result *res)
 	struct step_ctx *ctx = d->ctx;
 
 	d->ctx = NULL;
-	d->dl = NULL;	/* it frees itself after done */
 	snprintf(status, sizeof(status), "%s/%s", res->subject_code, res->reason_code);
 	if (strcmp(want, got)) {
 		step_done(ctx, false, "%s at %s: %s", got, res->step, res->why);
@@ -564,6 +563,9 @@ static void download_done(void *arg, const struct ipa_download_result *res)
 	} else {
 		step_done(ctx, true, "%s at %s: %s", got, res->step, res->why);
 	}
+	/* res belongs to the download: free it only now (allowed from done) */
+	ipa_download_free(d->dl);
+	d->dl = NULL;
 }
 
 static void download_start(struct lab_ipa_dev *d)
