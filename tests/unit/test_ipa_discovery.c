@@ -301,6 +301,23 @@ END_TEST
 /* nothing registered for this EID: an empty list, no error */
 START_TEST(test_discover_empty)
 {
+	struct ipa_discovery *ds = (void *)1;
+	struct ipa_download *dl = (void *)1;
+	struct ipa_discover_cfg bad = {
+		.clock = L.tb.clock, .es10 = L.es10, .http = L.http, .smds_address = "",
+		.done = ds_done,
+	};
+	struct ipa_download_cfg dcfg = { .clock = L.tb.clock };
+
+	/* refused at once, no callback */
+	ck_assert_int_eq(ipa_discover_start(&bad, &ds), SGP_ERR_INVAL);
+	ck_assert_ptr_null(ds);
+	bad.smds_address = NULL;
+	bad.done = NULL;
+	ck_assert_int_eq(ipa_discover_start(&bad, &ds), SGP_ERR_INVAL);
+	ck_assert_int_eq(ipa_download_from_event(&dcfg, NULL, &dl), SGP_ERR_INVAL);
+	ck_assert_ptr_null(dl);
+	ck_assert(!L.ds_done);
 	discover(L.smds_addr);
 	ck_assert_msg(L.ds.rc == SGP_OK, "discovery: %s (%s)", L.ds.why, L.ds.step);
 	ck_assert_uint_eq(L.n_ev, 0);
@@ -319,8 +336,9 @@ START_TEST(test_discover_smds_error)
 	discover(L.smds_addr);
 	ck_assert_int_eq(L.ds.rc, SGP_ERR_PEER);
 	ck_assert_str_eq(L.ds.step, "WAIT_AUTH_CLIENT");
-	ck_assert_msg(L.ds.subject_code[0] && L.ds.reason_code[0], "no status codes: %s",
-		      L.ds.why);
+	/* SGP.22 6.6.2.2 / 5.8: TransactionId (8.10.1) Unknown (3.9) */
+	ck_assert_str_eq(L.ds.subject_code, "8.10.1");
+	ck_assert_str_eq(L.ds.reason_code, "3.9");
 	ck_assert_uint_eq(L.n_ev, 0);
 	ck_assert_int_eq(L.ds.cancel_reason, IPA_CANCEL_UNDEFINED_REASON);
 	ck_assert(L.ds.session_cancelled);
