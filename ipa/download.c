@@ -112,17 +112,17 @@ int dl_es10(struct ipa_download *d, uint32_t st, const uint8_t *cmd, size_t len)
 	return rc;
 }
 
-/* Move to st and POST req (stolen) to the SM-DP+. */
-int dl_es9(struct ipa_download *d, uint32_t st, const char *function, json_t *req)
+/* Move to st and POST req (a struct of req_desc) to the SM-DP+. */
+int dl_es9(struct ipa_download *d, uint32_t st, const char *function,
+	   const struct json_msg_desc *req_desc, const void *req,
+	   const struct json_msg_desc *resp_desc)
 {
 	int rc = sgp_fsm_state_chg(d->fi, st, d->es9_timeout_ms, 2);
 
-	if (rc < 0) {
-		json_decref(req);
+	if (rc < 0)
 		return rc;
-	}
-	d->call = ipa_es9_post(d->http, d->address, function, req, d->es9_timeout_ms, es9_cb, d,
-			       &rc);
+	d->call = ipa_es9_post(d->http, d->address, function, req_desc, req, resp_desc,
+			       d->es9_timeout_ms, es9_cb, d, &rc);
 	return rc;
 }
 
@@ -215,7 +215,6 @@ static void es9_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 
 static void dl_free_fields(struct ipa_download *d)
 {
-	json_decref(d->euicc_info1_json);
 	sgp_buf_free(&d->euicc_info1);
 	sgp_buf_free(&d->bpp);
 	sgp_buf_free(&d->pir);

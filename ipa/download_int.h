@@ -52,7 +52,6 @@ struct ipa_download {
 	/* the session */
 	uint8_t challenge[16];
 	struct sgp_buf euicc_info1;
-	json_t *euicc_info1_json;	/* unused slot kept NULL */
 	uint8_t smdp_signature2[64];
 	struct sgp_buf bpp, pir;
 	struct sgp_bpp_cmd *bpp_cmds;
@@ -68,7 +67,9 @@ struct ipa_download {
 const struct sgp_fsm *ipa_download_fsm(void);
 
 int dl_es10(struct ipa_download *d, uint32_t st, const uint8_t *cmd, size_t len);
-int dl_es9(struct ipa_download *d, uint32_t st, const char *function, json_t *req);
+int dl_es9(struct ipa_download *d, uint32_t st, const char *function,
+	   const struct json_msg_desc *req_desc, const void *req,
+	   const struct json_msg_desc *resp_desc);
 void dl_finish(struct ipa_download *d, int rc);
 void dl_fail(struct ipa_download *d, int rc, int reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

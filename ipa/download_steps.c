@@ -72,25 +72,27 @@ static void es10_hex(struct ipa_download *d, uint32_t st, const char *hex)
 	sgp_buf_free(&b);
 }
 
-static void es9_send(struct ipa_download *d, uint32_t st, const char *fn, json_t *req)
+static void es9_send(struct ipa_download *d, uint32_t st, const char *fn,
+		     const struct json_msg_desc *req_desc, const void *req,
+		     const struct json_msg_desc *resp_desc)
 {
-	int rc = req ? dl_es9(d, st, fn, req) : SGP_ERR_NOMEM;
+	int rc = dl_es9(d, st, fn, req_desc, req, resp_desc);
 
 	if (rc < 0)
 		dl_fail(d, rc, IPA_CANCEL_UNDEFINED_REASON, "ES9+ %s: %s", fn, sgp_strerror(rc));
 }
 
-/* A new request with the transaction id. */
-static json_t *req_with_tid(const struct ipa_download *d)
+/* A borrowed view of bytes as a struct sgp_buf (never freed). */
+static struct sgp_buf view(const uint8_t *p, size_t n)
 {
-	json_t *o = json_object();
+	struct sgp_buf b = { .data = (uint8_t *)p, .len = n, .cap = 0 };
 
-	if (o && ipa_es9_set_hex(o, "transactionId", d->res.transaction_id,
-				 d->res.transaction_id_len) < 0) {
-		json_decref(o);
-		o = NULL;
-	}
-	return o;
+	return b;
+}
+
+static struct sgp_buf tid_view(struct ipa_download *d)
+{
+	return view(d->res.transaction_id, d->res.transaction_id_len);
 }
 
 void dl_begin(struct ipa_download *d)
@@ -144,7 +146,7 @@ static void got_challenge(struct ipa_download *d, const uint8_t *a, size_t n)
 {
 	const uint8_t *v, *c;
 	size_t vl, cl;
-	json_t *req;
+	struct es9_initiate_authentication_req req = { 0 };
 
 	if (tlv_outer(a, n, 0xBF2E, &v, &vl) < 0 || tlv_find(v, vl, 0x80, &c, &cl, NULL) < 0 ||
 	    cl != 16) {
@@ -153,14 +155,12 @@ static void got_challenge(struct ipa_download *d, const uint8_t *a, size_t n)
 	}
 	memcpy(d->challenge, c, 16);
 	/* ES9+.InitiateAuthentication (6.5.2.6) */
-	req = json_object();
-	if (req && (ipa_es9_set_b64(req, "euiccChallenge", d->challenge, 16) < 0 ||
-		    ipa_es9_set_b64(req, "euiccInfo1", d->euicc_info1.data, d->euicc_info1.len) < 0 ||
-		    json_object_set_new(req, "smdpAddress", json_string(d->address)))) {
-		json_decref(req);
-		req = NULL;
-	}
-	es9_send(d, DL_WAIT_INITIATE_AUTH, "initiateAuthentication", req);
+	req.euicc_challenge = view(d->challenge, 16);
+	req.euicc_info1 = d->euicc_info1;
+	req.smdp_address = d->address;
+	es9_send(d, DL_WAIT_INITIATE_AUTH, "initiateAuthentication",
+		 &es9_initiate_authentication_req_desc, &req,
+		 &es9_initiate_authentication_resp_desc);
 }
 
 /* AuthenticateServerResponse / PrepareDownloadResponse: ok 'A0' or error
@@ -183,30 +183,29 @@ static bool euicc_ok(struct ipa_download *d, const uint8_t *a, size_t n, uint32_
 
 static void got_auth_server(struct ipa_download *d, const uint8_t *a, size_t n)
 {
-	json_t *req = req_with_tid(d);
+	struct es9_authenticate_client_req req = {
+		.transaction_id = tid_view(d), .authenticate_server_response = view(a, n),
+	};
 
 	if (euicc_ok(d, a, n, 0xBF38))
 		d->session_open = true;
 	else
 		d->forward_error = true;
-	if (req && ipa_es9_set_b64(req, "authenticateServerResponse", a, n) < 0) {
-		json_decref(req);
-		req = NULL;
-	}
-	es9_send(d, DL_WAIT_AUTH_CLIENT, "authenticateClient", req);
+	es9_send(d, DL_WAIT_AUTH_CLIENT, "authenticateClient", &es9_authenticate_client_req_desc,
+		 &req, &es9_authenticate_client_resp_desc);
 }
 
 static void got_prepare(struct ipa_download *d, const uint8_t *a, size_t n)
 {
-	json_t *req = req_with_tid(d);
+	struct es9_get_bound_profile_package_req req = {
+		.transaction_id = tid_view(d), .prepare_download_response = view(a, n),
+	};
 
 	if (!euicc_ok(d, a, n, 0xBF21))
 		d->forward_error = true;
-	if (req && ipa_es9_set_b64(req, "prepareDownloadResponse", a, n) < 0) {
-		json_decref(req);
-		req = NULL;
-	}
-	es9_send(d, DL_WAIT_GET_BPP, "getBoundProfilePackage", req);
+	es9_send(d, DL_WAIT_GET_BPP, "getBoundProfilePackage",
+		 &es9_get_bound_profile_package_req_desc, &req,
+		 &es9_get_bound_profile_package_resp_desc);
 }
 
 static void load_next(struct ipa_download *d)
@@ -233,7 +232,7 @@ static void got_pir(struct ipa_download *d, const uint8_t *a, size_t n)
 {
 	const uint8_t *v, *data, *md, *sq, *fr, *er, *reason;
 	size_t vl, dl, ml, sl, fl, el, rl;
-	json_t *req;
+	struct es9_handle_notification_req req = { 0 };
 
 	d->session_open = false;	/* the eUICC ends the session with the result */
 	if (tlv_outer(a, n, 0xBF37, &v, &vl) < 0 || tlv_find(v, vl, 0xBF27, &data, &dl, NULL) < 0 ||
@@ -255,12 +254,9 @@ static void got_pir(struct ipa_download *d, const uint8_t *a, size_t n)
 		return;
 	}
 	/* ES9+.HandleNotification (6.5.2.9): the PIR as pendingNotification */
-	req = json_object();
-	if (req && ipa_es9_set_b64(req, "pendingNotification", a, n) < 0) {
-		json_decref(req);
-		req = NULL;
-	}
-	es9_send(d, DL_WAIT_HANDLE_NOTIF, "handleNotification", req);
+	req.pending_notification = d->pir;
+	es9_send(d, DL_WAIT_HANDLE_NOTIF, "handleNotification", &es9_handle_notification_req_desc,
+		 &req, &es9_status_resp_desc);
 }
 
 static void remove_notification(struct ipa_download *d)
@@ -288,7 +284,9 @@ static void got_cancel(struct ipa_download *d, const uint8_t *a, size_t n)
 {
 	const uint8_t *v;
 	size_t vl;
-	json_t *req;
+	struct es9_cancel_session_req req = {
+		.transaction_id = tid_view(d), .cancel_session_response = view(a, n),
+	};
 
 	if (tlv_outer(a, n, 0xBF41, &v, &vl) < 0 || !vl || v[0] != 0xA0) {
 		LOGPFSM(d->fi, LOGL_NOTICE, "the eUICC refused CancelSession");
@@ -296,12 +294,8 @@ static void got_cancel(struct ipa_download *d, const uint8_t *a, size_t n)
 		return;
 	}
 	/* ES9+.CancelSession (6.5.2.10) with the eUICC's signed answer */
-	req = req_with_tid(d);
-	if (req && ipa_es9_set_b64(req, "cancelSessionResponse", a, n) < 0) {
-		json_decref(req);
-		req = NULL;
-	}
-	if (!req || dl_es9(d, DL_WAIT_CANCEL_SERVER, "cancelSession", req) < 0)
+	if (dl_es9(d, DL_WAIT_CANCEL_SERVER, "cancelSession", &es9_cancel_session_req_desc, &req,
+		   &es9_status_resp_desc) < 0)
 		dl_finish(d, d->fail_rc);
 }
 
@@ -390,48 +384,40 @@ static const uint8_t *tlv_value(const struct sgp_buf *b, uint32_t tag, size_t *n
 	return tlv_outer(b->data, b->len, tag, &v, n) == SGP_OK ? v : NULL;
 }
 
-static void got_initiate_auth(struct ipa_download *d, const json_t *o)
+static void got_initiate_auth(struct ipa_download *d,
+			      const struct es9_initiate_authentication_resp *o)
 {
-	struct sgp_buf ss1 = SGP_BUF_INIT, sig = SGP_BUF_INIT, pkid = SGP_BUF_INIT;
-	struct sgp_buf cert = SGP_BUF_INIT, cmd = SGP_BUF_INIT;
+	const struct sgp_buf *ss1 = &o->server_signed1, *sig = &o->server_signature1;
+	const struct sgp_buf *pkid = &o->euicc_ci_pkid_to_be_used, *cert = &o->server_certificate;
+	struct sgp_buf cmd = SGP_BUF_INIT;
 	struct ipa_ctx_params ctx = { .matching_id = d->matching_id[0] ? d->matching_id : NULL };
 	const uint8_t *sv, *pv;
 	size_t sl, pl;
 	int rc;
 
 	memcpy(ctx.tac, d->tac, sizeof(ctx.tac));
-	rc = ipa_es9_get_b64(o, "serverSigned1", &ss1);
-	if (rc == SGP_OK)
-		rc = ipa_es9_get_b64(o, "serverSignature1", &sig);
-	if (rc == SGP_OK)
-		rc = ipa_es9_get_b64(o, "euiccCiPKIdToBeUsed", &pkid);
-	if (rc == SGP_OK)
-		rc = ipa_es9_get_b64(o, "serverCertificate", &cert);
-	sv = rc == SGP_OK ? tlv_value(&sig, 0x5F37, &sl) : NULL;
-	pv = rc == SGP_OK ? tlv_value(&pkid, 0x04, &pl) : NULL;
+	rc = ss1->len && cert->len ? SGP_OK : SGP_ERR_PARSE;
+	sv = rc == SGP_OK ? tlv_value(sig, 0x5F37, &sl) : NULL;
+	pv = rc == SGP_OK ? tlv_value(pkid, 0x04, &pl) : NULL;
 	if (rc < 0 || !sv || sl != 64 || !pv || !pl) {
 		dl_fail(d, SGP_ERR_PARSE, IPA_CANCEL_NONE,
 			"initiateAuthentication: a member is missing or malformed");
 		goto out;
 	}
-	rc = check_server_signed1(d, &ss1);
+	rc = check_server_signed1(d, ss1);
 	if (rc < 0) {
 		dl_fail(d, rc, IPA_CANCEL_NONE, "initiateAuthentication: serverSigned1 %s",
 			rc == SGP_ERR_PARSE ? "is malformed" :
 			"names another address or challenge");
 		goto out;
 	}
-	rc = ipa_build_authenticate_server(ss1.data, ss1.len, sv, pv, pl, cert.data, cert.len,
+	rc = ipa_build_authenticate_server(ss1->data, ss1->len, sv, pv, pl, cert->data, cert->len,
 					   &ctx, &cmd);
 	if (rc == SGP_OK)
 		es10_send(d, DL_WAIT_AUTH_SERVER, &cmd);
 	else
 		dl_fail(d, rc, IPA_CANCEL_NONE, "AuthenticateServer: %s", sgp_strerror(rc));
 out:
-	sgp_buf_free(&ss1);
-	sgp_buf_free(&sig);
-	sgp_buf_free(&pkid);
-	sgp_buf_free(&cert);
 	sgp_buf_free(&cmd);
 }
 
@@ -449,33 +435,28 @@ static int hash_cc(const char *cc, const uint8_t *tid, size_t tid_len, uint8_t o
 	return SGP_OK;
 }
 
-static void got_auth_client(struct ipa_download *d, const json_t *o)
+static void got_auth_client(struct ipa_download *d, const struct es9_authenticate_client_resp *o)
 {
-	struct sgp_buf md = SGP_BUF_INIT, ss2 = SGP_BUF_INIT, sig = SGP_BUF_INIT;
-	struct sgp_buf cert = SGP_BUF_INIT, cmd = SGP_BUF_INIT;
+	const struct sgp_buf *md = &o->profile_metadata, *ss2 = &o->smdp_signed2;
+	const struct sgp_buf *sig = &o->smdp_signature2, *cert = &o->smdp_certificate;
+	struct sgp_buf cmd = SGP_BUF_INIT;
 	const uint8_t *sv, *v, *f;
 	size_t sl, vl, fl;
 	uint8_t hcc[32];
 	bool cc_required;
 	int rc, consent;
 
-	rc = ipa_es9_get_b64(o, "profileMetadata", &md);
-	if (rc == SGP_OK)
-		rc = ipa_es9_get_b64(o, "smdpSigned2", &ss2);
-	if (rc == SGP_OK)
-		rc = ipa_es9_get_b64(o, "smdpSignature2", &sig);
-	if (rc == SGP_OK)
-		rc = ipa_es9_get_b64(o, "smdpCertificate", &cert);
-	sv = rc == SGP_OK ? tlv_value(&sig, 0x5F37, &sl) : NULL;
+	rc = md->len && ss2->len && cert->len ? SGP_OK : SGP_ERR_PARSE;
+	sv = rc == SGP_OK ? tlv_value(sig, 0x5F37, &sl) : NULL;
 	/* SmdpSigned2 { [0] transactionId, ccRequiredFlag BOOLEAN, ... } */
-	if (rc < 0 || !sv || sl != 64 || tlv_outer(ss2.data, ss2.len, 0x30, &v, &vl) < 0 ||
+	if (rc < 0 || !sv || sl != 64 || tlv_outer(ss2->data, ss2->len, 0x30, &v, &vl) < 0 ||
 	    tlv_find(v, vl, 0x01, &f, &fl, NULL) < 0 || fl != 1) {
 		dl_fail(d, SGP_ERR_PARSE, IPA_CANCEL_UNDEFINED_REASON,
 			"authenticateClient: a member is missing or malformed");
 		goto out;
 	}
 	cc_required = f[0] != 0;
-	consent = d->consent ? d->consent(d->consent_arg, md.data, md.len) : IPA_CONSENT_ACCEPT;
+	consent = d->consent ? d->consent(d->consent_arg, md->data, md->len) : IPA_CONSENT_ACCEPT;
 	if (consent != IPA_CONSENT_ACCEPT) {
 		dl_fail(d, SGP_ERR_STATE, consent, "the profile was not accepted (%s)",
 			ipa_cancel_reason_str(consent));
@@ -488,23 +469,21 @@ static void got_auth_client(struct ipa_download *d, const json_t *o)
 	}
 	rc = cc_required ? hash_cc(d->cc, d->res.transaction_id, d->res.transaction_id_len, hcc) : 0;
 	if (rc == SGP_OK)
-		rc = ipa_build_prepare_download(ss2.data, ss2.len, sv, cc_required ? hcc : NULL,
-						cert.data, cert.len, &cmd);
+		rc = ipa_build_prepare_download(ss2->data, ss2->len, sv, cc_required ? hcc : NULL,
+						cert->data, cert->len, &cmd);
 	if (rc == SGP_OK)
 		es10_send(d, DL_WAIT_PREPARE, &cmd);
 	else
 		dl_fail(d, rc, IPA_CANCEL_UNDEFINED_REASON, "PrepareDownload: %s", sgp_strerror(rc));
 out:
-	sgp_buf_free(&md);
-	sgp_buf_free(&ss2);
-	sgp_buf_free(&sig);
-	sgp_buf_free(&cert);
 	sgp_buf_free(&cmd);
 }
 
-static void got_bpp(struct ipa_download *d, const json_t *o)
+static void got_bpp(struct ipa_download *d, const struct es9_get_bound_profile_package_resp *o)
 {
-	int rc = ipa_es9_get_b64(o, "boundProfilePackage", &d->bpp);
+	int rc = o->bound_profile_package.len ?
+		 sgp_buf_set(&d->bpp, o->bound_profile_package.data, o->bound_profile_package.len) :
+		 SGP_ERR_PARSE;
 
 	if (rc == SGP_OK)
 		rc = sgp_bpp_split(d->bpp.data, d->bpp.len, &d->bpp_cmds, &d->n_bpp_cmds);
@@ -552,13 +531,13 @@ void dl_on_es9(struct ipa_download *d, const struct ipa_es9_answer *ans)
 	}
 	switch (st) {
 	case DL_WAIT_INITIATE_AUTH:
-		got_initiate_auth(d, ans->json);
+		got_initiate_auth(d, ans->resp);
 		break;
 	case DL_WAIT_AUTH_CLIENT:
-		got_auth_client(d, ans->json);
+		got_auth_client(d, ans->resp);
 		break;
 	case DL_WAIT_GET_BPP:
-		got_bpp(d, ans->json);
+		got_bpp(d, ans->resp);
 		break;
 	case DL_WAIT_HANDLE_NOTIF:
 		d->res.notification_sent = true;

@@ -1,8 +1,10 @@
-/* sgp32lab: the IPA's ES9+ / ES11 client (SGP.22 6.5, 6.6; JSON binding) */
+/* sgp32lab: the IPA's ES9+ / ES11 client (SGP.22 6.5, 6.6; JSON binding
+ * of core/es9) */
 #include "ipa/es9_client.h"
 #include "core/err.h"
 #include "core/log.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,88 +13,56 @@
 
 struct ipa_es9_call {
 	struct http_call *http;
+	const struct json_msg_desc *resp_desc;
 	ipa_es9_cb cb;
 	void *arg;
 	char function[40];
 };
 
-int ipa_es9_set_b64(json_t *obj, const char *name, const uint8_t *data, size_t len)
-{
-	char *s = sgp_base64_encode(data, len);
-	int rc;
+/* 6.6.2.1: euiccChallenge, euiccInfo1, smdsAddress (same struct as ES9+) */
+static const struct json_field es11_ia_req[] = {
+	{ "header", JF_REQ_HEADER, offsetof(struct es9_initiate_authentication_req, header), 0,
+	  0, 0, 0 },
+	{ "euiccChallenge", JF_BASE64,
+	  offsetof(struct es9_initiate_authentication_req, euicc_challenge), 0, JF_MANDATORY,
+	  16, 16 },
+	{ "euiccInfo1", JF_BASE64, offsetof(struct es9_initiate_authentication_req, euicc_info1),
+	  0, JF_MANDATORY, 2, ES9_MAX_ASN1 },
+	{ "smdsAddress", JF_STRING, offsetof(struct es9_initiate_authentication_req, smdp_address),
+	  0, JF_MANDATORY, 1, 255 },
+};
+const struct json_msg_desc ipa_es11_initiate_authentication_req_desc = {
+	"ES11 InitiateAuthenticationRequest", sizeof(struct es9_initiate_authentication_req),
+	es11_ia_req, sizeof(es11_ia_req) / sizeof(es11_ia_req[0]),
+};
 
-	if (!s)
-		return SGP_ERR_NOMEM;
-	rc = json_object_set_new(obj, name, json_string(s)) ? SGP_ERR_NOMEM : SGP_OK;
-	free(s);
-	return rc;
+static void copy_str(char *dst, size_t size, const char *s)
+{
+	snprintf(dst, size, "%s", s ? s : "");
 }
 
-int ipa_es9_set_hex(json_t *obj, const char *name, const uint8_t *data, size_t len)
-{
-	char *s = sgp_hex_encode(data, len, true);
-	int rc;
-
-	if (!s)
-		return SGP_ERR_NOMEM;
-	rc = json_object_set_new(obj, name, json_string(s)) ? SGP_ERR_NOMEM : SGP_OK;
-	free(s);
-	return rc;
-}
-
-int ipa_es9_get_b64(const json_t *obj, const char *name, struct sgp_buf *out)
-{
-	const json_t *v = json_object_get(obj, name);
-
-	sgp_buf_reset(out);
-	if (!json_is_string(v) || !json_string_length(v))
-		return SGP_ERR_PARSE;
-	return sgp_base64_decode(json_string_value(v), json_string_length(v), out) < 0 ?
-	       SGP_ERR_PARSE : SGP_OK;
-}
-
-int ipa_es9_get_hex(const json_t *obj, const char *name, struct sgp_buf *out)
-{
-	const json_t *v = json_object_get(obj, name);
-
-	sgp_buf_reset(out);
-	if (!json_is_string(v) || !json_string_length(v))
-		return SGP_ERR_PARSE;
-	return sgp_hex_decode(json_string_value(v), out) < 0 ? SGP_ERR_PARSE : SGP_OK;
-}
-
-static void copy_str(char *dst, size_t size, const json_t *v)
-{
-	snprintf(dst, size, "%s", json_is_string(v) ? json_string_value(v) : "");
-}
-
-/* header.functionExecutionStatus (SGP.22 6.5.1.4) */
+/* Every response struct of core/es9 starts with its header (6.5.1.4). */
 static void read_status(struct ipa_es9_answer *a)
 {
-	const json_t *st = json_object_get(json_object_get(a->json, "header"),
-					   "functionExecutionStatus");
-	const json_t *scd = json_object_get(st, "statusCodeData");
+	const struct es_resp_header *h = a->resp;
 
-	if (!json_is_object(st)) {
-		a->rc = SGP_ERR_PARSE;
-		snprintf(a->message, sizeof(a->message), "no header.functionExecutionStatus");
-		return;
+	copy_str(a->status, sizeof(a->status), es_exec_status_str(h->status));
+	if (h->has_status_code_data) {
+		copy_str(a->subject_code, sizeof(a->subject_code), h->scd.subject_code);
+		copy_str(a->reason_code, sizeof(a->reason_code), h->scd.reason_code);
+		copy_str(a->message, sizeof(a->message), h->scd.message);
 	}
-	copy_str(a->status, sizeof(a->status), json_object_get(st, "status"));
-	copy_str(a->subject_code, sizeof(a->subject_code), json_object_get(scd, "subjectCode"));
-	copy_str(a->reason_code, sizeof(a->reason_code), json_object_get(scd, "reasonCode"));
-	copy_str(a->message, sizeof(a->message), json_object_get(scd, "message"));
-	if (!strcmp(a->status, "Executed-Success") || !strcmp(a->status, "Executed-WithWarning"))
-		a->rc = SGP_OK;
-	else
-		a->rc = SGP_ERR_PEER;
+	a->rc = h->status == ES_EXECUTED_SUCCESS || h->status == ES_EXECUTED_WITH_WARNING ?
+		SGP_OK : SGP_ERR_PEER;
 }
 
 static void on_http(const struct http_result *res, void *arg)
 {
 	struct ipa_es9_call *call = arg;
 	struct ipa_es9_answer a = { .http_status = res->status };
-	json_error_t jerr;
+	struct json_msg_error jerr;
+	void *msg = NULL;
+	int rc;
 
 	if (res->rc < 0) {
 		a.rc = res->xfer == HTTP_XFER_TIMEOUT ? SGP_ERR_TIMEOUT : SGP_ERR_IO;
@@ -103,59 +73,74 @@ static void on_http(const struct http_result *res, void *arg)
 	} else if (res->status != 200) {
 		a.rc = SGP_ERR_PEER;
 		snprintf(a.message, sizeof(a.message), "HTTP status %d", res->status);
+	} else if (!(msg = calloc(1, call->resp_desc->size))) {
+		a.rc = SGP_ERR_NOMEM;
 	} else {
-		a.json = json_loadb((const char *)res->body, res->body_len,
-				    JSON_REJECT_DUPLICATES, &jerr);
-		if (!json_is_object(a.json)) {
-			a.rc = SGP_ERR_PARSE;
-			snprintf(a.message, sizeof(a.message), "not a JSON object: %.100s", jerr.text);
+		rc = json_msg_decode(call->resp_desc, (const char *)res->body, res->body_len, 0,
+				     JSON_MSG_ALLOW_UNKNOWN, msg, &jerr);
+		if (rc < 0) {
+			a.rc = rc == SGP_ERR_NOMEM ? rc : SGP_ERR_PARSE;
+			snprintf(a.message, sizeof(a.message), "%.40s: %.50s%s%.60s", call->resp_desc->name,
+				 jerr.field, jerr.field[0] ? ": " : "", jerr.text);
 		} else {
+			a.resp = msg;
 			read_status(&a);
+			if (a.rc < 0)
+				a.resp = NULL;
 		}
 	}
 	if (a.rc < 0)
 		LOGP(DIPA, LOGL_NOTICE, "es9 %s: %s %s/%s %s", call->function, sgp_strerror(a.rc),
 		     a.subject_code, a.reason_code, a.message);
 	call->cb(call->arg, &a);
-	json_decref(a.json);
+	if (msg) {
+		json_msg_free(call->resp_desc, msg);
+		free(msg);
+	}
 	free(call);
 }
 
-struct ipa_es9_call *ipa_es9_post(struct http_client *http, const char *address,
-				  const char *function, json_t *req, unsigned timeout_ms,
-				  ipa_es9_cb cb, void *arg, int *err)
+static struct ipa_es9_call *post(struct http_client *http, const char *prefix,
+				 const char *address, const char *function,
+				 const struct json_msg_desc *req_desc, const void *req,
+				 const struct json_msg_desc *resp_desc, unsigned timeout_ms,
+				 ipa_es9_cb cb, void *arg, int *err)
 {
 	static const struct http_header hdrs[] = {
-		{ "X-Admin-Protocol", "gsma/rsp/v2.5.0" },
-		{ "User-Agent", "gsma-rsp-lpad" },
+		{ ES9_ADMIN_PROTOCOL_HDR, ES9_ADMIN_PROTOCOL },
+		{ "User-Agent", ES9_USER_AGENT },
 		{ NULL, NULL },
 	};
 	struct ipa_es9_call *call = NULL;
 	char url[ES9_MAX_URL];
 	char *body = NULL;
+	size_t body_len = 0;
 	int rc = SGP_OK;
 
-	if (!http || !address || !*address || !function || !req || !cb) {
+	if (!http || !address || !*address || !function || !req_desc || !req || !resp_desc ||
+	    !cb || resp_desc->size < sizeof(struct es_resp_header)) {
 		rc = SGP_ERR_INVAL;
 		goto out;
 	}
-	if ((size_t)snprintf(url, sizeof(url), "https://%s/gsma/rsp2/es9plus/%s", address,
-			     function) >= sizeof(url)) {
+	if ((size_t)snprintf(url, sizeof(url), "https://%s%s%s", address, prefix, function) >=
+	    sizeof(url)) {
 		rc = SGP_ERR_TOOBIG;
 		goto out;
 	}
+	rc = json_msg_encode(req_desc, req, &body, &body_len);
+	if (rc < 0)
+		goto out;
 	call = calloc(1, sizeof(*call));
-	body = json_dumps(req, JSON_COMPACT);
-	if (!call || !body) {
+	if (!call) {
 		rc = SGP_ERR_NOMEM;
 		goto out;
 	}
 	call->cb = cb;
 	call->arg = arg;
+	call->resp_desc = resp_desc;
 	snprintf(call->function, sizeof(call->function), "%s", function);
-	call->http = http_client_post(http, url, "application/json;charset=UTF-8",
-				      (const uint8_t *)body, strlen(body), hdrs, timeout_ms,
-				      on_http, call, &rc);
+	call->http = http_client_post(http, url, ES9_CONTENT_TYPE, (const uint8_t *)body,
+				      body_len, hdrs, timeout_ms, on_http, call, &rc);
 	if (!call->http) {
 		if (rc == SGP_OK)
 			rc = SGP_ERR_IO;
@@ -163,7 +148,6 @@ struct ipa_es9_call *ipa_es9_post(struct http_client *http, const char *address,
 	}
 	LOGP(DIPA, LOGL_DEBUG, "es9: POST %s", url);
 out:
-	json_decref(req);
 	free(body);
 	if (rc < 0) {
 		free(call);
@@ -172,6 +156,24 @@ out:
 	if (err)
 		*err = rc;
 	return call;
+}
+
+struct ipa_es9_call *ipa_es9_post(struct http_client *http, const char *address,
+				  const char *function, const struct json_msg_desc *req_desc,
+				  const void *req, const struct json_msg_desc *resp_desc,
+				  unsigned timeout_ms, ipa_es9_cb cb, void *arg, int *err)
+{
+	return post(http, ES9_PATH_PREFIX, address, function, req_desc, req, resp_desc,
+		    timeout_ms, cb, arg, err);
+}
+
+struct ipa_es9_call *ipa_es11_post(struct http_client *http, const char *address,
+				   const char *function, const struct json_msg_desc *req_desc,
+				   const void *req, const struct json_msg_desc *resp_desc,
+				   unsigned timeout_ms, ipa_es9_cb cb, void *arg, int *err)
+{
+	return post(http, ES11_PATH_PREFIX, address, function, req_desc, req, resp_desc,
+		    timeout_ms, cb, arg, err);
 }
 
 void ipa_es9_cancel(struct ipa_es9_call *call)

@@ -369,9 +369,40 @@ static void reply_json(struct http_request *req, json_t *o, const char *status,
 	json_decref(o);
 }
 
+/* The fake's own JSON helpers (jansson): an independent reading of the
+ * IPA's wire format, not the binding the IPA uses. */
+static int fk_set_b64(json_t *o, const char *name, const uint8_t *d, size_t n)
+{
+	char *t = sgp_base64_encode(d, n);
+	int rc = t && !json_object_set_new(o, name, json_string(t)) ? SGP_OK : SGP_ERR_NOMEM;
+
+	free(t);
+	return rc;
+}
+
+static void fk_set_hex(json_t *o, const char *name, const uint8_t *d, size_t n)
+{
+	char *t = sgp_hex_encode(d, n, true);
+
+	ck_assert_ptr_nonnull(t);
+	json_object_set_new(o, name, json_string(t));
+	free(t);
+}
+
+static int fk_get_b64(const json_t *o, const char *name, struct sgp_buf *out)
+{
+	const json_t *v = json_object_get(o, name);
+
+	sgp_buf_reset(out);
+	if (!json_is_string(v) || !json_string_length(v))
+		return SGP_ERR_PARSE;
+	return sgp_base64_decode(json_string_value(v), json_string_length(v), out) < 0 ?
+	       SGP_ERR_PARSE : SGP_OK;
+}
+
 static void set_b64(json_t *o, const char *name, const uint8_t *d, size_t n)
 {
-	ck_assert_int_eq(ipa_es9_set_b64(o, name, d, n), SGP_OK);
+	ck_assert_int_eq(fk_set_b64(o, name, d, n), SGP_OK);
 }
 
 static void set_tlv_b64(json_t *o, const char *name, uint32_t tag, const uint8_t *d, size_t n)
@@ -389,7 +420,7 @@ static void fk_initiate(struct fake *f, json_t *in, struct http_request *req)
 	json_t *o = json_object();
 	uint8_t sig[64];
 
-	ck_assert_int_eq(ipa_es9_get_b64(in, "euiccChallenge", &ch), SGP_OK);
+	ck_assert_int_eq(fk_get_b64(in, "euiccChallenge", &ch), SGP_OK);
 	ck_assert_uint_eq(ch.len, 16);
 	ck_assert_str_eq(json_string_value(json_object_get(in, "smdpAddress")), f->address);
 	ck_assert_int_eq(sgp_random_bytes(f->tid, 16), SGP_OK);
@@ -398,7 +429,7 @@ static void fk_initiate(struct fake *f, json_t *in, struct http_request *req)
 						&ss1, sig), SGP_OK);
 	if (f->fault == F_BAD_SIGNATURE1)
 		sig[10] ^= 1;
-	ipa_es9_set_hex(o, "transactionId", f->tid, 16);
+	fk_set_hex(o, "transactionId", f->tid, 16);
 	set_b64(o, "serverSigned1", ss1.data, ss1.len);
 	set_tlv_b64(o, "serverSignature1", 0x5F37, sig, 64);
 	ck_assert_int_eq(sgp_pki_cert_ski(sgp_pki_cert(f->b->tb.pki, SGP_PKI_ROLE_CI), &der), SGP_OK);
@@ -420,7 +451,7 @@ static void fk_auth_client(struct fake *f, json_t *in, struct http_request *req)
 					   .service_provider_name = "sgp32lab", .profile_class = 2 };
 	json_t *o = json_object();
 
-	ck_assert_int_eq(ipa_es9_get_b64(in, "authenticateServerResponse", &asr), SGP_OK);
+	ck_assert_int_eq(fk_get_b64(in, "authenticateServerResponse", &asr), SGP_OK);
 	if (smdp_auth_check_authenticate_server_response(f->b->tb.pki, sgp_clock_now(f->b->tb.clock),
 			f->tid, 16, f->sch, f->address, asr.data, asr.len, &f->euicc, &st) < 0) {
 		/* SGP.22 6.5.2.7: 8.1/6.1 eUICC verification failed */
@@ -430,7 +461,7 @@ static void fk_auth_client(struct fake *f, json_t *in, struct http_request *req)
 	ck_assert_int_eq(smdp_auth_sign_smdp2(f->dppb, f->tid, 16, f->cc_required, NULL, 0,
 					      f->euicc.euicc_signature1, &ss2, f->sig2), SGP_OK);
 	ck_assert_int_eq(smdp_metadata_encode(&m, &md), SGP_OK);
-	ipa_es9_set_hex(o, "transactionId", f->tid, 16);
+	fk_set_hex(o, "transactionId", f->tid, 16);
 	set_b64(o, "profileMetadata", md.data, md.len);
 	set_b64(o, "smdpSigned2", ss2.data, ss2.len);
 	set_tlv_b64(o, "smdpSignature2", 0x5F37, f->sig2, 64);
@@ -455,7 +486,7 @@ static void fk_get_bpp(struct fake *f, json_t *in, struct http_request *req)
 	uint8_t otpk[SGP_CURVE_POINT_LEN], hcc[32];
 	json_t *o = json_object();
 
-	ck_assert_int_eq(ipa_es9_get_b64(in, "prepareDownloadResponse", &pdr), SGP_OK);
+	ck_assert_int_eq(fk_get_b64(in, "prepareDownloadResponse", &pdr), SGP_OK);
 	if (f->cc_required)
 		ck_assert_int_eq(smdp_hash_cc("4711", f->tid, 16, hcc), SGP_OK);
 	if (f->fault == F_BPP_ERROR ||
@@ -478,7 +509,7 @@ static void fk_get_bpp(struct fake *f, json_t *in, struct http_request *req)
 		};
 		ck_assert_int_eq(smdp_bpp_build(&bp, &bpp), SGP_OK);
 	}
-	ipa_es9_set_hex(o, "transactionId", f->tid, 16);
+	fk_set_hex(o, "transactionId", f->tid, 16);
 	set_b64(o, "boundProfilePackage", bpp.data, bpp.len);
 	reply_json(req, o, "Executed-Success", NULL, NULL);
 out:
@@ -514,13 +545,13 @@ static void fk_handler(struct http_request *req, void *arg)
 			fk_get_bpp(f, in, req);
 		}
 	} else if (!strcmp(fn, "handleNotification")) {
-		ck_assert_int_eq(ipa_es9_get_b64(in, "pendingNotification", &x), SGP_OK);
+		ck_assert_int_eq(fk_get_b64(in, "pendingNotification", &x), SGP_OK);
 		ck_assert_int_eq(smdp_auth_check_pir(f->euicc.pk, f->tid, 16, x.data, x.len, &pir,
 						     &st), SGP_OK);
 		f->notifications++;
 		http_request_reply(req, 204, NULL, NULL, NULL, 0);
 	} else if (!strcmp(fn, "cancelSession")) {
-		ck_assert_int_eq(ipa_es9_get_b64(in, "cancelSessionResponse", &x), SGP_OK);
+		ck_assert_int_eq(fk_get_b64(in, "cancelSessionResponse", &x), SGP_OK);
 		ck_assert_uint_eq(x.data[0], 0xBF);
 		f->cancels++;
 		reply_json(req, json_object(), "Executed-Success", NULL, NULL);
