@@ -6,6 +6,8 @@
  *   smdp order iccid=ICCID [eid=@N|EID] [mid=MATCHINGID] [cc=CODE] [smds=yes]
  *       [release=yes|no] [result=ok|SUBJECT/REASON]
  *       ES2+ downloadOrder + confirmOrder over HTTPS, as an operator sends them
+ *   ipa @N discover [events=N] [download=yes]
+ *       SM-DS discovery over ES11; download=yes goes on with the first event
  *   euicc @N set-default-dp ADDRESS|smdp
  *       ES10a SetDefaultDpAddress through the card (smdp: the lab SM-DP+)
  *   ipa @N download mid=MATCHINGID | ac=ACTIVATIONCODE | default [cc=CODE]
@@ -29,6 +31,7 @@
 #include "core/pki/pki.h"
 #include "core/store/store.h"
 #include "ipa/apdu_transport.h"
+#include "ipa/discovery.h"
 #include "ipa/download.h"
 #include "ipa/es10_client.h"
 #include "sim/card_vpcd.h"
@@ -50,6 +53,8 @@ struct lab_ipa_dev {
 	struct ipa_apdu_transport *t;	/* the IPA's reader, connected to it */
 	struct ipa_es10 *es10;
 	struct ipa_download *dl;
+	struct ipa_discovery *ds;	/* the last discovery, freed at the next one */
+	char event_mid[129], event_addr[256];
 	struct event *wait_link;	/* until the reader is connected */
 	unsigned waited;
 	struct step_ctx *ctx;		/* the download step running */
@@ -433,6 +438,7 @@ static void ipa_dev_free(struct lab_ipa_dev *d)
 	if (!d)
 		return;
 	ipa_download_free(d->dl);
+	ipa_discover_free(d->ds);
 	if (d->wait_link)
 		event_free(d->wait_link);
 	ipa_es10_free(d->es10);
@@ -538,7 +544,8 @@ static void download_done(void *arg, const struct ipa_download_result *res)
 {
 	struct lab_ipa_dev *d = arg;
 	const struct scn_step *st = d->st;
-	const char *want = step_arg(st, "result") ? step_arg(st, "result") : "installed";
+	const char *want = !strcmp(st->argv[2], "discover") || !step_arg(st, "result") ?
+			   "installed" : step_arg(st, "result");
 	const char *want_cancel = step_arg(st, "cancel");
 	const char *want_status = step_arg(st, "status");
 	char status[40];
@@ -582,7 +589,10 @@ static void download_start(struct lab_ipa_dev *d)
 	int rc;
 
 	snprintf(id, sizeof(id), "%u", d->device);
-	if (step_arg(st, "ac")) {
+	if (!strcmp(st->argv[2], "discover")) {
+		cfg.smdp_address = d->event_addr;	/* the event found by discovery */
+		cfg.matching_id = d->event_mid;
+	} else if (step_arg(st, "ac")) {
 		cfg.activation_code = step_arg(st, "ac");
 	} else if (step_arg(st, "mid")) {
 		snprintf(ac, sizeof(ac), "LPA:1$%s$%s", r->smdp_address, step_arg(st, "mid"));
@@ -596,6 +606,94 @@ static void download_start(struct lab_ipa_dev *d)
 	}
 }
 
+/* --- ipa @N discover --- */
+
+static int discover_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "events", "download", "result", "status", NULL };
+	const char *v;
+	unsigned n;
+
+	if (st->argc < 3 || step_device(st->argv[1], MAX_DEVICES) < 0) {
+		snprintf(err, errlen, "expected: ipa @N discover [events=N] [download=yes]");
+		return -1;
+	}
+	if (step_check_keys(st, 3, keys, err, errlen) < 0)
+		return -1;
+	if ((v = step_arg(st, "events")) && step_parse_uint(v, 1000, &n) < 0) {
+		snprintf(err, errlen, "events= is a number");
+		return -1;
+	}
+	if ((v = step_arg(st, "result")) && strcmp(v, "ok") && strcmp(v, "failed")) {
+		snprintf(err, errlen, "result= is ok or failed");
+		return -1;
+	}
+	return 0;
+}
+
+static void discover_done(void *arg, const struct ipa_discover_result *res)
+{
+	struct lab_ipa_dev *d = arg;
+	const struct scn_step *st = d->st;
+	const char *want_n = step_arg(st, "events"), *want_status = step_arg(st, "status");
+	bool want_ok = !step_arg(st, "result") || !strcmp(step_arg(st, "result"), "ok");
+	bool download = step_arg(st, "download") && !strcmp(step_arg(st, "download"), "yes");
+	struct step_ctx *ctx = d->ctx;
+	char status[40];
+	unsigned n = 0;
+
+	snprintf(status, sizeof(status), "%s/%s", res->subject_code, res->reason_code);
+	if (want_n)
+		step_parse_uint(want_n, 1000, &n);
+	if ((res->rc == SGP_OK) != want_ok) {
+		d->ctx = NULL;
+		step_done(ctx, false, "discovery %s at %s: %s", res->rc ? "failed" : "succeeded",
+			  res->step, res->why);
+	} else if (!want_ok) {
+		d->ctx = NULL;
+		if (want_status && strcmp(want_status, status))
+			step_done(ctx, false, "the SM-DS answered %s, not %s", status, want_status);
+		else
+			step_done(ctx, true, "refused: %s", res->why);
+	} else if (want_n && n != res->n_events) {
+		d->ctx = NULL;
+		step_done(ctx, false, "%zu event%s, not %u", res->n_events,
+			  res->n_events == 1 ? "" : "s", n);
+	} else if (download && res->n_events) {
+		/* on to the SM-DP+ the first event names (SGP.22 3.6.3 -> 3.1.3) */
+		snprintf(d->event_mid, sizeof(d->event_mid), "%s", res->events[0].event_id);
+		snprintf(d->event_addr, sizeof(d->event_addr), "%s", res->events[0].rsp_server_address);
+		download_start(d);
+	} else {
+		d->ctx = NULL;
+		step_done(ctx, !download, "%zu event%s%s%s", res->n_events,
+			  res->n_events == 1 ? "" : "s", res->n_events ? ", first at " : "",
+			  res->n_events ? res->events[0].rsp_server_address : "");
+	}
+}
+
+static void discover_start(struct lab_ipa_dev *d)
+{
+	struct lab_rsp *r = d->lab->rsp;
+	char id[16];
+	struct ipa_discover_cfg cfg = {
+		.clock = d->lab->clock, .es10 = d->es10, .http = r->http,
+		.smds_address = r->smds_address, .tac = { 0x35, 0x29, 0x06, 0x11 },
+		.done = discover_done, .arg = d, .id = id,
+	};
+	int rc;
+
+	snprintf(id, sizeof(id), "%u", d->device);
+	ipa_discover_free(d->ds);
+	d->ds = NULL;
+	rc = ipa_discover_start(&cfg, &d->ds);
+	if (rc < 0) {
+		struct step_ctx *ctx = d->ctx;
+		d->ctx = NULL;
+		step_done(ctx, false, "the discovery cannot start: %s", sgp_strerror(rc));
+	}
+}
+
 /* The reader connects to the card asynchronously: wait for it (real time,
  * bounded) before the download starts. */
 static void wait_link_cb(evutil_socket_t fd, short what, void *arg)
@@ -605,7 +703,10 @@ static void wait_link_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd; (void)what;
 	if (d->t->ops->ready(d->t->impl)) {
-		download_start(d);
+		if (!strcmp(d->st->argv[2], "discover"))
+			discover_start(d);
+		else
+			download_start(d);
 		return;
 	}
 	if (++d->waited > 400) {	/* 2 s */
@@ -623,6 +724,10 @@ static enum step_result download_run(struct lab *lab, const struct scn_step *st,
 	char err[256];
 	struct lab_ipa_dev *d;
 
+	if (!strcmp(st->argv[2], "discover") && !lab_smds(lab, err, sizeof(err))) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
 	if (step_arg(st, "mid") && !lab_smdp(lab, err, sizeof(err))) {
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
@@ -737,6 +842,12 @@ static const struct step_def rsp_defs[] = {
 		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]",
 		.help = "Device N's IPA downloads a profile over ES9+ into its eUICC (reached over vpcd).",
 		.check = download_check, .run = download_run,
+	},
+	{
+		.keyword = "ipa", .object = "discover",
+		.usage = "ipa @N discover [events=N] [download=yes] [result=ok|failed] [status=SUBJECT/REASON]",
+		.help = "Device N's IPA asks the lab SM-DS for its events (ES11); download=yes then downloads from the first one.",
+		.check = discover_check, .run = download_run,
 	},
 	{
 		.keyword = "euicc", .object = "set-default-dp",
