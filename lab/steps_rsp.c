@@ -15,6 +15,7 @@
  *       the IPA of device N downloads through ES9+ into its eUICC, reached
  *       over the vpcd APDU socket; status= is the SM-DP+'s statusCodeData
  *   expect smdp profile ICCID state=STATE
+ *   expect smds events eid=@N|EID count=N
  *
  * Each role runs on 127.0.0.1 with an ephemeral port and the lab PKI's TLS
  * certificates; every link between them is a real socket. */
@@ -808,6 +809,65 @@ static enum step_result set_dp_run(struct lab *lab, const struct scn_step *st, s
 	return sr;
 }
 
+/* --- expect smds events eid=@N|EID count=N --- */
+
+static int expect_smds_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "eid", "count", NULL };
+	const char *v = step_arg(st, "count");
+	unsigned n;
+
+	if (st->argc < 3 || strcmp(st->argv[2], "events")) {
+		snprintf(err, errlen, "expected: expect smds events eid=@N|EID count=N");
+		return -1;
+	}
+	if (step_check_keys(st, 3, keys, err, errlen) < 0)
+		return -1;
+	if (!step_arg(st, "eid") || !v || step_parse_uint(v, 100000, &n) < 0) {
+		snprintf(err, errlen, "eid= and count= are required");
+		return -1;
+	}
+	return 0;
+}
+
+static int count_event(const struct smds_event *ev, void *arg)
+{
+	(void)ev;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+static enum step_result expect_smds_run(struct lab *lab, const struct scn_step *st,
+					struct step_ctx *ctx)
+{
+	const char *eid = step_arg(st, "eid");
+	unsigned want = 0, have = 0;
+	char err[256];
+	int rc;
+
+	if (!lab_smds(lab, err, sizeof(err))) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (eid[0] == '@') {
+		struct euicc *e = lab_euicc_get(lab, (unsigned)step_device(eid, MAX_DEVICES), err,
+						sizeof(err));
+		if (!e) {
+			step_msg(ctx, "%s", err);
+			return STEP_FAIL;
+		}
+		eid = euicc_eid(e);
+	}
+	step_parse_uint(step_arg(st, "count"), 100000, &want);
+	rc = smds_events_foreach(lab->store, eid, count_event, &have);
+	if (rc < 0) {
+		step_msg(ctx, "%s", sgp_strerror(rc));
+		return STEP_FAIL;
+	}
+	step_msg(ctx, "%u event%s for %s", have, have == 1 ? "" : "s", eid);
+	return have == want ? STEP_OK : STEP_FAIL;
+}
+
 static void rsp_teardown(struct lab *lab)
 {
 	struct lab_rsp *r = lab->rsp;
@@ -854,6 +914,12 @@ static const struct step_def rsp_defs[] = {
 		.usage = "euicc @N set-default-dp ADDRESS|smdp",
 		.help = "ES10a SetDefaultDpAddress through the card; smdp names the lab SM-DP+.",
 		.check = set_dp_check, .run = set_dp_run,
+	},
+	{
+		.keyword = "expect", .object = "smds",
+		.usage = "expect smds events eid=@N|EID count=N",
+		.help = "Check the SM-DS's event records for an EID.",
+		.check = expect_smds_check, .run = expect_smds_run,
 	},
 	{
 		.keyword = "expect", .object = "smdp",
