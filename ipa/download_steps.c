@@ -4,6 +4,7 @@
 #include "ipa/es10_requests.h"
 #include "core/der/der.h"
 #include "core/err.h"
+#include "core/rsp/auth.h"
 #include "core/log.h"
 
 #include <openssl/evp.h>
@@ -421,20 +422,6 @@ out:
 	sgp_buf_free(&cmd);
 }
 
-static int hash_cc(const char *cc, const uint8_t *tid, size_t tid_len, uint8_t out[32])
-{
-	uint8_t buf[32 + 16];
-	unsigned int n;
-
-	/* hashCc = SHA256(SHA256(confirmation code) | transactionId) (5.7.5) */
-	if (!EVP_Digest(cc, strlen(cc), buf, &n, EVP_sha256(), NULL))
-		return SGP_ERR_CRYPTO;
-	memcpy(buf + 32, tid, tid_len);
-	if (!EVP_Digest(buf, 32 + tid_len, out, &n, EVP_sha256(), NULL))
-		return SGP_ERR_CRYPTO;
-	return SGP_OK;
-}
-
 static void got_auth_client(struct ipa_download *d, const struct es9_authenticate_client_resp *o)
 {
 	const struct sgp_buf *md = &o->profile_metadata, *ss2 = &o->smdp_signed2;
@@ -467,7 +454,7 @@ static void got_auth_client(struct ipa_download *d, const struct es9_authenticat
 			"the SM-DP+ asks for a confirmation code and none was given");
 		goto out;
 	}
-	rc = cc_required ? hash_cc(d->cc, d->res.transaction_id, d->res.transaction_id_len, hcc) : 0;
+	rc = cc_required ? rsp_hash_cc(d->cc, d->res.transaction_id, d->res.transaction_id_len, hcc) : 0;
 	if (rc == SGP_OK)
 		rc = ipa_build_prepare_download(ss2->data, ss2->len, sv, cc_required ? hcc : NULL,
 						cert->data, cert->len, &cmd);

@@ -173,17 +173,7 @@ int smdp_auth_sign_smdp2(const struct sgp_key *dppb, const uint8_t *tid, size_t 
 int smdp_hash_cc(const char *cc, const uint8_t *tid, size_t tid_len,
 		 uint8_t out[SMDP_HASH_CC_LEN])
 {
-	uint8_t buf[SMDP_HASH_CC_LEN + 16];
-	unsigned int n;
-
-	if (!cc || !tid || !tid_len || tid_len > 16 || !out)
-		return SGP_ERR_INVAL;
-	if (!EVP_Digest(cc, strlen(cc), buf, &n, EVP_sha256(), NULL))
-		return SGP_ERR_CRYPTO;
-	memcpy(buf + SMDP_HASH_CC_LEN, tid, tid_len);
-	if (!EVP_Digest(buf, SMDP_HASH_CC_LEN + tid_len, out, &n, EVP_sha256(), NULL))
-		return SGP_ERR_CRYPTO;
-	return SGP_OK;
+	return rsp_hash_cc(cc, tid, tid_len, out);
 }
 
 int smdp_auth_check_prepare_download_response(const struct smdp_euicc *euicc,

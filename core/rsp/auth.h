@@ -84,4 +84,8 @@ int rsp_auth_check_authenticate_server_response(enum log_cat cat, const struct s
 						const uint8_t *der, size_t len,
 						struct rsp_euicc *out, struct rsp_auth_status *st);
 
+/* hashCc = SHA256(SHA256(cc) | transactionId) (SGP.22 5.7.5); the
+ * transactionId must be 1 to 16 bytes (SGP_ERR_INVAL otherwise). */
+int rsp_hash_cc(const char *cc, const uint8_t *tid, size_t tid_len, uint8_t out[32]);
+
 #endif
