@@ -112,7 +112,8 @@ extern const struct step_table steps_http;
 extern const struct step_table steps_euicc;
 extern const struct step_table steps_card;
 extern const struct step_table steps_local_eim;
-extern const struct step_table steps_rsp;
+extern const struct step_table steps_smdp;
+extern const struct step_table steps_ipa;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,

@@ -14,7 +14,8 @@ static const struct step_table *const step_tables[] = {
 	&steps_euicc,
 	&steps_card,
 	&steps_local_eim,
-	&steps_rsp,
+	&steps_smdp,
+	&steps_ipa,
 };
 #define NUM_TABLES (sizeof(step_tables) / sizeof(step_tables[0]))
 

@@ -1,0 +1,64 @@
+/* sgp32lab: the lab's profile download roles — shared by steps_smdp.c
+ * (the SM-DP+ and SM-DS servers) and steps_ipa.c (each device's IPA) */
+#ifndef SGP_LAB_LAB_RSP_H
+#define SGP_LAB_LAB_RSP_H
+
+#include "core/http/http.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct lab;
+struct scn_step;
+struct step_ctx;
+struct card_vpcd;
+struct ipa_apdu_transport;
+struct ipa_es10;
+struct ipa_download;
+struct ipa_discovery;
+struct smdp_server;
+struct smds;
+struct event;
+
+#define LAB_MAX_DEVICES 10000
+
+struct lab_ipa_dev {
+	struct lab *lab;
+	unsigned device;
+	struct card_vpcd *cv;		/* the card, listening */
+	struct ipa_apdu_transport *t;	/* the IPA's reader, connected to it */
+	struct ipa_es10 *es10;
+	struct ipa_download *dl;
+	struct ipa_discovery *ds;	/* the last discovery, freed at the next one */
+	char event_mid[129], event_addr[256];
+	struct event *wait_link;	/* until the reader is connected */
+	unsigned waited;
+	struct step_ctx *ctx;		/* the download step running */
+	const struct scn_step *st;
+};
+
+struct lab_rsp {
+	struct smdp_server *smdp;
+	char smdp_address[64];
+	struct smds *smds;
+	char smds_address[64];
+	struct http_client *http;	/* ES2+ (operator) and ES9+ (IPAs) clients share it */
+	struct http_tls_cfg tls_client;
+	char ca[4200], cert[4200], key[4200];
+	struct lab_ipa_dev **ipa;
+	size_t n_ipa;
+	/* the ES2+ exchange of an `smdp order` step */
+	struct step_ctx *order_ctx;
+	const struct scn_step *order_st;
+	int order_stage;		/* 0 downloadOrder, 1 confirmOrder */
+};
+
+
+/* The state, the shared HTTPS client (trust: the lab CI) and the servers,
+ * each made on first use; NULL with a message in err. */
+struct lab_rsp *lab_rsp_state(struct lab *lab);
+struct http_client *lab_http(struct lab *lab, char *err, size_t errlen);
+struct smdp_server *lab_smdp(struct lab *lab, char *err, size_t errlen);
+struct smds *lab_smds(struct lab *lab, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,381 @@
+/* sgp32lab: scenario steps for each device's IPA (ipa/): profile download
+ * over ES9+ and SM-DS discovery over ES11 into the device's eUICC, which the
+ * IPA reaches over a vpcd APDU socket (the card listens, the IPA connects).
+ *
+ *   ipa @N download mid=MATCHINGID | ac=ACTIVATIONCODE | default [cc=CODE]
+ *       [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]
+ *   ipa @N discover [events=N] [download=yes] [result=ok|failed] [status=SUBJECT/REASON]
+ *
+ * status= is the SM-DP+'s (or SM-DS's) statusCodeData of a refusal. */
+#include "lab/lab.h"
+#include "lab/lab_euicc.h"
+#include "lab/lab_rsp.h"
+#include "lab/step_ctx.h"
+#include "core/err.h"
+#include "ipa/apdu_transport.h"
+#include "ipa/discovery.h"
+#include "ipa/download.h"
+#include "ipa/es10_client.h"
+#include "sim/card_vpcd.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEVICES LAB_MAX_DEVICES
+
+/* --- the IPA of a device --- */
+
+static void ipa_dev_free(struct lab_ipa_dev *d)
+{
+	if (!d)
+		return;
+	ipa_download_free(d->dl);
+	ipa_discover_free(d->ds);
+	if (d->wait_link)
+		event_free(d->wait_link);
+	ipa_es10_free(d->es10);
+	ipa_transport_free(d->t);
+	card_vpcd_free(d->cv);
+	free(d);
+}
+
+/* Device N's IPA: its card listens on a vpcd socket, the IPA's reader
+ * connects to it, as in a device with a modem between them. */
+static struct lab_ipa_dev *ipa_dev(struct lab *lab, unsigned device, char *err, size_t errlen)
+{
+	struct lab_rsp *r = lab_rsp_state(lab);
+	struct vpcd_endpoint ep = { .host = "127.0.0.1", .listen = true, .cat = DEUICC };
+	struct ipa_es10_cfg ecfg = { .clock = lab->clock };
+	struct lab_ipa_dev *d;
+	struct card *card;
+	int rc;
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (!(lab->roles & (1u << LAB_ROLE_IPA))) {
+		snprintf(err, errlen, "no simulated IPA in this lab (lab roles=ipa,...)");
+		return NULL;
+	}
+	if (device <= r->n_ipa && r->ipa[device - 1])
+		return r->ipa[device - 1];
+	card = lab_card_get(lab, device, err, errlen);
+	if (!card || !lab_http(lab, err, errlen))
+		return NULL;
+	if (device > r->n_ipa) {
+		struct lab_ipa_dev **v = realloc(r->ipa, device * sizeof(*v));
+		if (!v) {
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		memset(v + r->n_ipa, 0, (device - r->n_ipa) * sizeof(*v));
+		r->ipa = v;
+		r->n_ipa = device;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->lab = lab;
+	d->device = device;
+	rc = card_vpcd_new(card, lab->base, &ep, NULL, NULL, &d->cv);
+	if (rc == SGP_OK) {
+		struct vpcd_endpoint rep = { .host = "127.0.0.1", .port = card_vpcd_port(d->cv),
+					     .cat = DIPA };
+		rc = ipa_transport_vpcd_new(lab->base, &rep, &d->t);
+	}
+	if (rc == SGP_OK)
+		rc = ipa_es10_new(d->t, &ecfg, &d->es10);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot connect the IPA to its card: %s", sgp_strerror(rc));
+		ipa_dev_free(d);
+		return NULL;
+	}
+	r->ipa[device - 1] = d;
+	return d;
+}
+
+static const char *const results[] = { "installed", "cancelled", "failed", NULL };
+
+static int download_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "mid", "ac", "cc", "result", "cancel", "status", NULL };
+	const char *v;
+	bool known = false;
+	int sources;
+
+	if (st->argc < 3 || step_device(st->argv[1], MAX_DEVICES) < 0 ||
+	    strcmp(st->argv[2], "download")) {
+		snprintf(err, errlen, "expected: ipa @N download mid=MATCHINGID|ac=CODE ...");
+		return -1;
+	}
+	if (step_check_keys(st, st->argc > 3 && !strcmp(st->argv[3], "default") ? 4 : 3, keys,
+			    err, errlen) < 0)
+		return -1;
+	sources = !!step_arg(st, "mid") + !!step_arg(st, "ac") +
+		  (st->argc > 3 && !strcmp(st->argv[3], "default"));
+	if (sources != 1) {
+		snprintf(err, errlen, "give one of mid= (the lab SM-DP+), ac= (an activation code) "
+			 "or default (the eUICC's default SM-DP+ address)");
+		return -1;
+	}
+	if ((v = step_arg(st, "result"))) {
+		for (const char *const *r = results; *r; r++)
+			known |= !strcmp(v, *r);
+		if (!known) {
+			snprintf(err, errlen, "result= is installed, cancelled or failed");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void download_done(void *arg, const struct ipa_download_result *res)
+{
+	struct lab_ipa_dev *d = arg;
+	const struct scn_step *st = d->st;
+	const char *want = !strcmp(st->argv[2], "discover") || !step_arg(st, "result") ?
+			   "installed" : step_arg(st, "result");
+	const char *want_cancel = step_arg(st, "cancel");
+	const char *want_status = step_arg(st, "status");
+	char status[40];
+	const char *got = res->installed ? "installed" :
+			  res->cancel_reason != IPA_CANCEL_NONE ? "cancelled" : "failed";
+	struct step_ctx *ctx = d->ctx;
+
+	d->ctx = NULL;
+	snprintf(status, sizeof(status), "%s/%s", res->subject_code, res->reason_code);
+	if (strcmp(want, got)) {
+		step_done(ctx, false, "%s at %s: %s", got, res->step, res->why);
+	} else if (want_cancel && strcmp(want_cancel, ipa_cancel_reason_str(res->cancel_reason))) {
+		step_done(ctx, false, "cancelled with %s, not %s",
+			  ipa_cancel_reason_str(res->cancel_reason), want_cancel);
+	} else if (want_status && strcmp(want_status, status)) {
+		step_done(ctx, false, "the SM-DP+ answered %s, not %s (%s)",
+			  res->subject_code[0] ? status : "no error status", want_status, res->why);
+	} else if (res->installed) {
+		step_done(ctx, true, "installed; notification %s%s", res->notification_sent ?
+			  "delivered" : "NOT delivered", res->notification_removed ?
+			  " and removed from the eUICC" : "");
+	} else {
+		step_done(ctx, true, "%s at %s: %s", got, res->step, res->why);
+	}
+	/* res belongs to the download: free it only now (allowed from done) */
+	ipa_download_free(d->dl);
+	d->dl = NULL;
+}
+
+static void download_start(struct lab_ipa_dev *d)
+{
+	struct lab_rsp *r = d->lab->rsp;
+	const struct scn_step *st = d->st;
+	char ac[400], id[16];
+	struct ipa_download_cfg cfg = {
+		.clock = d->lab->clock, .es10 = d->es10, .http = r->http,
+		.confirmation_code = step_arg(st, "cc"),
+		.tac = { 0x35, 0x29, 0x06, 0x11 },
+		.done = download_done, .arg = d, .id = id,
+	};
+	int rc;
+
+	snprintf(id, sizeof(id), "%u", d->device);
+	if (!strcmp(st->argv[2], "discover")) {
+		cfg.smdp_address = d->event_addr;	/* the event found by discovery */
+		cfg.matching_id = d->event_mid;
+	} else if (step_arg(st, "ac")) {
+		cfg.activation_code = step_arg(st, "ac");
+	} else if (step_arg(st, "mid")) {
+		snprintf(ac, sizeof(ac), "LPA:1$%s$%s", r->smdp_address, step_arg(st, "mid"));
+		cfg.activation_code = ac;
+	}	/* else: the eUICC's default SM-DP+ address, no matching ID */
+	rc = ipa_download_start(&cfg, &d->dl);
+	if (rc < 0) {
+		struct step_ctx *ctx = d->ctx;
+		d->ctx = NULL;
+		step_done(ctx, false, "the download cannot start: %s", sgp_strerror(rc));
+	}
+}
+
+/* --- ipa @N discover --- */
+
+static int discover_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "events", "download", "result", "status", NULL };
+	const char *v;
+	unsigned n;
+
+	if (st->argc < 3 || step_device(st->argv[1], MAX_DEVICES) < 0) {
+		snprintf(err, errlen, "expected: ipa @N discover [events=N] [download=yes]");
+		return -1;
+	}
+	if (step_check_keys(st, 3, keys, err, errlen) < 0)
+		return -1;
+	if ((v = step_arg(st, "events")) && step_parse_uint(v, 1000, &n) < 0) {
+		snprintf(err, errlen, "events= is a number");
+		return -1;
+	}
+	if ((v = step_arg(st, "result")) && strcmp(v, "ok") && strcmp(v, "failed")) {
+		snprintf(err, errlen, "result= is ok or failed");
+		return -1;
+	}
+	return 0;
+}
+
+static void discover_done(void *arg, const struct ipa_discover_result *res)
+{
+	struct lab_ipa_dev *d = arg;
+	const struct scn_step *st = d->st;
+	const char *want_n = step_arg(st, "events"), *want_status = step_arg(st, "status");
+	bool want_ok = !step_arg(st, "result") || !strcmp(step_arg(st, "result"), "ok");
+	bool download = step_arg(st, "download") && !strcmp(step_arg(st, "download"), "yes");
+	struct step_ctx *ctx = d->ctx;
+	char status[40];
+	unsigned n = 0;
+
+	snprintf(status, sizeof(status), "%s/%s", res->subject_code, res->reason_code);
+	if (want_n)
+		step_parse_uint(want_n, 1000, &n);
+	if ((res->rc == SGP_OK) != want_ok) {
+		d->ctx = NULL;
+		step_done(ctx, false, "discovery %s at %s: %s", res->rc ? "failed" : "succeeded",
+			  res->step, res->why);
+	} else if (!want_ok) {
+		d->ctx = NULL;
+		if (want_status && strcmp(want_status, status))
+			step_done(ctx, false, "the SM-DS answered %s, not %s", status, want_status);
+		else
+			step_done(ctx, true, "refused: %s", res->why);
+	} else if (want_n && n != res->n_events) {
+		d->ctx = NULL;
+		step_done(ctx, false, "%zu event%s, not %u", res->n_events,
+			  res->n_events == 1 ? "" : "s", n);
+	} else if (download && res->n_events) {
+		/* on to the SM-DP+ the first event names (SGP.22 3.6.3 -> 3.1.3) */
+		snprintf(d->event_mid, sizeof(d->event_mid), "%s", res->events[0].event_id);
+		snprintf(d->event_addr, sizeof(d->event_addr), "%s", res->events[0].rsp_server_address);
+		download_start(d);
+	} else {
+		d->ctx = NULL;
+		step_done(ctx, !download, "%zu event%s%s%s", res->n_events,
+			  res->n_events == 1 ? "" : "s", res->n_events ? ", first at " : "",
+			  res->n_events ? res->events[0].rsp_server_address : "");
+	}
+}
+
+static void discover_start(struct lab_ipa_dev *d)
+{
+	struct lab_rsp *r = d->lab->rsp;
+	char id[16];
+	struct ipa_discover_cfg cfg = {
+		.clock = d->lab->clock, .es10 = d->es10, .http = r->http,
+		.smds_address = r->smds_address, .tac = { 0x35, 0x29, 0x06, 0x11 },
+		.done = discover_done, .arg = d, .id = id,
+	};
+	int rc;
+
+	snprintf(id, sizeof(id), "%u", d->device);
+	ipa_discover_free(d->ds);
+	d->ds = NULL;
+	rc = ipa_discover_start(&cfg, &d->ds);
+	if (rc < 0) {
+		struct step_ctx *ctx = d->ctx;
+		d->ctx = NULL;
+		step_done(ctx, false, "the discovery cannot start: %s", sgp_strerror(rc));
+	}
+}
+
+/* The reader connects to the card asynchronously: wait for it (real time,
+ * bounded) before the download starts. */
+static void wait_link_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lab_ipa_dev *d = arg;
+	static const struct timeval tick = { 0, 5000 };
+
+	(void)fd; (void)what;
+	if (d->t->ops->ready(d->t->impl)) {
+		if (!strcmp(d->st->argv[2], "discover"))
+			discover_start(d);
+		else
+			download_start(d);
+		return;
+	}
+	if (++d->waited > 400) {	/* 2 s */
+		struct step_ctx *ctx = d->ctx;
+		d->ctx = NULL;
+		step_done(ctx, false, "the IPA did not reach its card over vpcd");
+		return;
+	}
+	event_add(d->wait_link, &tick);
+}
+
+static enum step_result download_run(struct lab *lab, const struct scn_step *st,
+				     struct step_ctx *ctx)
+{
+	char err[256];
+	struct lab_ipa_dev *d;
+
+	if (!strcmp(st->argv[2], "discover") && !lab_smds(lab, err, sizeof(err))) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (step_arg(st, "mid") && !lab_smdp(lab, err, sizeof(err))) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	d = ipa_dev(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES), err, sizeof(err));
+	if (!d) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (d->ctx) {
+		step_msg(ctx, "a download of this IPA is still running");
+		return STEP_FAIL;
+	}
+	d->ctx = ctx;
+	d->st = st;
+	d->waited = 0;
+	if (!d->wait_link)
+		d->wait_link = evtimer_new(lab->base, wait_link_cb, d);
+	if (!d->wait_link) {
+		d->ctx = NULL;
+		step_msg(ctx, "out of memory");
+		return STEP_FAIL;
+	}
+	wait_link_cb(-1, 0, d);
+	return STEP_PENDING;
+}
+
+static void ipa_teardown(struct lab *lab)
+{
+	struct lab_rsp *r = lab->rsp;
+
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_ipa; i++)
+		ipa_dev_free(r->ipa[i]);
+	r->n_ipa = 0;	/* the array itself goes with the servers' state */
+}
+
+static const struct step_def ipa_defs[] = {
+	{
+		.keyword = "ipa", .object = "download",
+		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]",
+		.help = "Device N's IPA downloads a profile over ES9+ into its eUICC (reached over vpcd).",
+		.check = download_check, .run = download_run,
+	},
+	{
+		.keyword = "ipa", .object = "discover",
+		.usage = "ipa @N discover [events=N] [download=yes] [result=ok|failed] [status=SUBJECT/REASON]",
+		.help = "Device N's IPA asks the lab SM-DS for its events (ES11); download=yes then downloads from the first one.",
+		.check = discover_check, .run = download_run,
+	},
+};
+
+const struct step_table steps_ipa = {
+	.defs = ipa_defs,
+	.count = sizeof(ipa_defs) / sizeof(ipa_defs[0]),
+	.teardown = ipa_teardown,
+};
