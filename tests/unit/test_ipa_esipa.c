@@ -41,7 +41,7 @@
 #define ICCID_A "89440000000000000011"
 #define ICCID_B "89440000000000000029"
 
-enum eim_mode { M_PACKAGE, M_NONE, M_MALFORMED, M_SILENT, M_HTTP500 };
+enum eim_mode { M_PACKAGE, M_BADSIG, M_NONE, M_MALFORMED, M_SILENT, M_HTTP500 };
 
 struct bed {
 	struct testbed tb;
@@ -144,6 +144,8 @@ static void reply_package(struct bed *b, struct http_request *req)
 	ck_assert_int_eq(eim_psmo_enable(&p, iccid, false), SGP_OK);
 	ck_assert_int_eq(eim_package_sign(&p, b->eim_key, &pkg), SGP_OK);
 	eim_package_free(&p);
+	if (b->mode == M_BADSIG)
+		pkg.data[pkg.len - 1] ^= 0x01;	/* one bit of eimSignature */
 	/* [79] CHOICE is explicitly tagged: 'BF4F' around the 'BF51' */
 	ck_assert_int_eq(sgp_der_wrap(&pkg, 0xBF4F), SGP_OK);
 	ck_assert_int_eq(ipa_esipa_decode(pkg.data, pkg.len, &check, &err), SGP_OK);
@@ -232,6 +234,7 @@ static void eim_handler(struct http_request *req, void *arg)
 	b->gets++;
 	switch (b->mode) {
 	case M_PACKAGE:
+	case M_BADSIG:
 		reply_package(b, req);
 		break;
 	case M_NONE:
@@ -450,6 +453,25 @@ START_TEST(test_poll_enable_psmo)
 }
 END_TEST
 
+/* A package with a broken eIM signature: the eUICC refuses it, the IPA
+ * hands the refusal to the eIM, the profiles stay as they were. */
+START_TEST(test_poll_bad_signature)
+{
+	struct bed b;
+
+	bed_init(&b, M_BADSIG, true);
+	poll_once(&b);
+	ck_assert_msg(b.res.rc == SGP_OK, "%s: %s", b.stage, b.reason);
+	ck_assert_int_eq(b.res.outcome, IPA_EIM_POLL_PACKAGE_DONE);
+	ck_assert_uint_eq(b.provides, 1);
+	ck_assert(b.result_ok);
+	ck_assert_int_eq(b.result.kind, EIM_RESULT_ERROR_UNSIGNED);
+	ck_assert_int_eq(profile_state(&b, ICCID_A), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(profile_state(&b, ICCID_B), EUICC_PROFILE_DISABLED);
+	bed_free(&b);
+}
+END_TEST
+
 START_TEST(test_poll_no_package)
 {
 	struct bed b;
@@ -615,6 +637,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_esipa_codec);
 	tcase_add_test(tc, test_poll_enable_psmo);
+	tcase_add_test(tc, test_poll_bad_signature);
 	tcase_add_test(tc, test_poll_no_package);
 	tcase_add_test(tc, test_poll_malformed_der);
 	tcase_add_test(tc, test_poll_unreachable);
