@@ -1,0 +1,195 @@
+/* sgp32lab: the IPA's ESipa client, ASN.1 binding over HTTPS (SGP.32 v1.2
+ * 6.1, 6.3) */
+#include "ipa/esipa_client.h"
+#include "core/err.h"
+#include "core/log.h"
+
+#include "EsipaMessageFromEimToIpa.h"
+#include "EsipaMessageFromIpaToEim.h"
+#include "EuiccPackageResult.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct ipa_esipa_call {
+	struct http_call *http;
+	ipa_esipa_cb cb;
+	void *arg;
+};
+
+int ipa_esipa_encode(const struct EsipaMessageFromIpaToEim *msg, struct sgp_buf *out,
+		     struct der_error *err)
+{
+	return sgp_der_encode(&asn_DEF_EsipaMessageFromIpaToEim, msg, out, err);
+}
+
+int ipa_esipa_decode(const uint8_t *der, size_t len, struct EsipaMessageFromEimToIpa **out,
+		     struct der_error *err)
+{
+	void *v = NULL;
+	int rc = sgp_der_decode(&asn_DEF_EsipaMessageFromEimToIpa, der, len, &v, err);
+
+	*out = rc < 0 ? NULL : v;
+	return rc;
+}
+
+void ipa_esipa_msg_free(struct EsipaMessageFromEimToIpa *msg)
+{
+	sgp_der_free(&asn_DEF_EsipaMessageFromEimToIpa, msg);
+}
+
+/* 6.3.2.6: GetEimPackageRequest with the eidValue only (no state change) */
+int ipa_esipa_build_get_eim_package(const uint8_t eid[16], struct sgp_buf *out)
+{
+	EsipaMessageFromIpaToEim_t m;
+	struct der_error err;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.present = EsipaMessageFromIpaToEim_PR_getEimPackageRequest;
+	if (OCTET_STRING_fromBuf(&m.choice.getEimPackageRequest.eidValue, (const char *)eid, 16)) {
+		rc = SGP_ERR_NOMEM;
+		goto out;
+	}
+	rc = ipa_esipa_encode(&m, out, &err);
+out:
+	ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_EsipaMessageFromIpaToEim, &m);
+	return rc;
+}
+
+/* 6.3.2.7: ProvideEimPackageResult { eidValue, euiccPackageResult } */
+int ipa_esipa_build_provide_result(const uint8_t *eid, const uint8_t *epr, size_t epr_len,
+				   struct sgp_buf *out)
+{
+	EsipaMessageFromIpaToEim_t m;
+	ProvideEimPackageResult_t *p = &m.choice.provideEimPackageResult;
+	EuiccPackageResult_t *r = NULL;
+	struct der_error err;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.present = EsipaMessageFromIpaToEim_PR_provideEimPackageResult;
+	rc = sgp_der_decode(&asn_DEF_EuiccPackageResult, epr, epr_len, (void **)&r, &err);
+	if (rc < 0) {
+		LOGP(DIPA, LOGL_NOTICE, "esipa: EuiccPackageResult from the eUICC refused: %s",
+		     err.msg);
+		goto out;
+	}
+	/* the decoded value moves into the message; its shell is freed */
+	p->eimPackageResult.present = EimPackageResult_PR_euiccPackageResult;
+	memcpy(&p->eimPackageResult.choice.euiccPackageResult, r, sizeof(*r));
+	free(r);
+	if (eid) {
+		p->eidValue = OCTET_STRING_new_fromBuf(&asn_DEF_Octet16, (const char *)eid, 16);
+		if (!p->eidValue) {
+			rc = SGP_ERR_NOMEM;
+			goto out;
+		}
+	}
+	rc = ipa_esipa_encode(&m, out, &err);
+	if (rc < 0)
+		LOGP(DIPA, LOGL_ERROR, "esipa: ProvideEimPackageResult: %s", err.msg);
+out:
+	ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_EsipaMessageFromIpaToEim, &m);
+	return rc;
+}
+
+/* "application/x-gsma-rsp-asn1", parameters allowed after ';' */
+static bool content_type_ok(const char *ct)
+{
+	size_t n = strlen(IPA_ESIPA_CONTENT_TYPE);
+
+	return ct && !strncasecmp(ct, IPA_ESIPA_CONTENT_TYPE, n) &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static void on_http(const struct http_result *res, void *arg)
+{
+	struct ipa_esipa_call *call = arg;
+	struct ipa_esipa_answer a = { .http_status = res->status };
+	struct EsipaMessageFromEimToIpa *msg = NULL;
+	struct der_error err;
+
+	if (res->rc < 0) {
+		a.rc = res->xfer == HTTP_XFER_TIMEOUT ? SGP_ERR_TIMEOUT : SGP_ERR_IO;
+		snprintf(a.message, sizeof(a.message), "transport: %s%s%s",
+			 http_xfer_err_str(res->xfer), res->detail ? ": " : "",
+			 res->detail ? res->detail : "");
+	} else if (res->status == 204) {
+		a.rc = SGP_OK;
+	} else if (res->status != 200) {
+		a.rc = SGP_ERR_PEER;
+		snprintf(a.message, sizeof(a.message), "HTTP status %d", res->status);
+	} else if (!content_type_ok(res->content_type)) {
+		a.rc = SGP_ERR_PEER;
+		snprintf(a.message, sizeof(a.message), "content type %.100s, not %s",
+			 res->content_type ? res->content_type : "(none)",
+			 IPA_ESIPA_CONTENT_TYPE);
+	} else if (ipa_esipa_decode(res->body, res->body_len, &msg, &err) < 0) {
+		a.rc = err.code == SGP_ERR_NOMEM ? SGP_ERR_NOMEM : SGP_ERR_PARSE;
+		snprintf(a.message, sizeof(a.message),
+			 "malformed EsipaMessageFromEimToIpa (%zu bytes): %.180s",
+			 res->body_len, err.msg);
+	} else {
+		a.rc = SGP_OK;
+		a.msg = msg;
+		a.der = res->body;
+		a.der_len = res->body_len;
+	}
+	if (a.rc < 0)
+		LOGP(DIPA, LOGL_NOTICE, "esipa: %s: %s", sgp_strerror(a.rc), a.message);
+	call->cb(call->arg, &a);
+	ipa_esipa_msg_free(msg);
+	free(call);
+}
+
+struct ipa_esipa_call *ipa_esipa_post(struct http_client *http, const char *url,
+				      const uint8_t *der, size_t len, unsigned timeout_ms,
+				      ipa_esipa_cb cb, void *arg, int *err)
+{
+	static const struct http_header hdrs[] = {
+		{ "X-Admin-Protocol", "gsma/rsp/v2.5.0" },
+		{ "User-Agent", "gsma-rsp-ipad" },
+		{ NULL, NULL },
+	};
+	struct ipa_esipa_call *call = NULL;
+	int rc = SGP_OK;
+
+	if (!http || !url || !der || !len || !cb) {
+		rc = SGP_ERR_INVAL;
+		goto out;
+	}
+	call = calloc(1, sizeof(*call));
+	if (!call) {
+		rc = SGP_ERR_NOMEM;
+		goto out;
+	}
+	call->cb = cb;
+	call->arg = arg;
+	call->http = http_client_post(http, url, IPA_ESIPA_CONTENT_TYPE, der, len, hdrs,
+				      timeout_ms, on_http, call, &rc);
+	if (!call->http) {
+		if (rc == SGP_OK)
+			rc = SGP_ERR_IO;
+		goto out;
+	}
+	LOGP(DIPA, LOGL_DEBUG, "esipa: POST %s (%zu bytes)", url, len);
+out:
+	if (rc < 0) {
+		free(call);
+		call = NULL;
+	}
+	if (err)
+		*err = rc;
+	return call;
+}
+
+void ipa_esipa_cancel(struct ipa_esipa_call *call)
+{
+	if (!call)
+		return;
+	http_call_cancel(call->http);
+	free(call);
+}

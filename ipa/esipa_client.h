@@ -1,0 +1,73 @@
+/* sgp32lab: the IPA's ESipa client — the ASN.1 binding over HTTPS
+ * (SGP.32 v1.2 section 6.1 / 6.3): every ESipa function is one POST of
+ * DER(EsipaMessageFromIpaToEim) to https://<eimFqdn>/gsma/rsp2/asn1 with
+ * Content-Type application/x-gsma-rsp-asn1; the eIM answers 200 with
+ * DER(EsipaMessageFromEimToIpa) in the same content type (or 204 when a
+ * function has nothing to return).
+ *
+ * Answers are decoded strictly (core/der: canonical DER, constraints, no
+ * trailing bytes).  Every failure reaches the callback with a reason:
+ * transport (SGP_ERR_IO, SGP_ERR_TIMEOUT), an HTTP status other than
+ * 200/204 or a wrong content type (SGP_ERR_PEER), an answer that is not a
+ * valid EsipaMessageFromEimToIpa (SGP_ERR_PARSE).
+ *
+ * Ownership: the client borrows the http_client (core/http, TLS trust of
+ * the lab CI); the message given to ipa_esipa_post is only read during
+ * the call.  The decoded answer is borrowed during the callback. */
+#ifndef SGP_IPA_ESIPA_CLIENT_H
+#define SGP_IPA_ESIPA_CLIENT_H
+
+#include "core/buf.h"
+#include "core/der/der.h"
+#include "core/http/http.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IPA_ESIPA_PATH "/gsma/rsp2/asn1"
+#define IPA_ESIPA_CONTENT_TYPE "application/x-gsma-rsp-asn1"
+
+struct EsipaMessageFromIpaToEim;
+struct EsipaMessageFromEimToIpa;
+
+struct ipa_esipa_answer {
+	int rc;			/* 0, SGP_ERR_IO, SGP_ERR_TIMEOUT, SGP_ERR_PEER, SGP_ERR_PARSE */
+	int http_status;	/* 0 on a transport error */
+	char message[240];	/* the reason when rc < 0 */
+	/* rc 0 with a body: the decoded answer and its DER (borrowed);
+	 * NULL for HTTP 204 */
+	const struct EsipaMessageFromEimToIpa *msg;
+	const uint8_t *der;
+	size_t der_len;
+};
+
+typedef void (*ipa_esipa_cb)(void *arg, const struct ipa_esipa_answer *ans);
+
+struct ipa_esipa_call;
+
+/* DER of an EsipaMessageFromIpaToEim (constraints checked). */
+int ipa_esipa_encode(const struct EsipaMessageFromIpaToEim *msg, struct sgp_buf *out,
+		     struct der_error *err);
+/* Strict decode of an EsipaMessageFromEimToIpa; free with ipa_esipa_msg_free. */
+int ipa_esipa_decode(const uint8_t *der, size_t len, struct EsipaMessageFromEimToIpa **out,
+		     struct der_error *err);
+void ipa_esipa_msg_free(struct EsipaMessageFromEimToIpa *msg);
+
+/* ESipa.GetEimPackage request (6.3.2.6) for the eUICC eid. */
+int ipa_esipa_build_get_eim_package(const uint8_t eid[16], struct sgp_buf *out);
+/* ESipa.ProvideEimPackageResult (6.3.2.7) carrying the EuiccPackageResult
+ * ('BF51') the eUICC answered, as DER; eid may be NULL (optional). */
+int ipa_esipa_build_provide_result(const uint8_t *eid, const uint8_t *epr, size_t epr_len,
+				   struct sgp_buf *out);
+
+/* POST the DER of an EsipaMessageFromIpaToEim to url (the full eIM URL,
+ * e.g. "https://eim.example:8443/gsma/rsp2/asn1").  Returns the call, or
+ * NULL with *err (the callback then never runs); else cb runs exactly
+ * once from the event loop, unless cancelled. */
+struct ipa_esipa_call *ipa_esipa_post(struct http_client *http, const char *url,
+				      const uint8_t *der, size_t len, unsigned timeout_ms,
+				      ipa_esipa_cb cb, void *arg, int *err);
+/* Cancel a pending call: its callback never runs. */
+void ipa_esipa_cancel(struct ipa_esipa_call *call);
+
+#endif
