@@ -37,6 +37,7 @@ struct lab {
 	struct sgp_key *eim_key;
 	X509 *euicc_cert;
 	long token;
+	char eid[SGP_EID_LEN + 1];	/* tb.eid moves when the PKI grows */
 	char dir[64];
 	char url[128];
 };
@@ -113,6 +114,7 @@ static void lab_init(struct lab *l)
 
 	memset(l, 0, sizeof(*l));
 	testbed_init(&l->tb, "nist", false);
+	snprintf(l->eid, sizeof(l->eid), "%s", l->tb.eid);
 	ck_assert_int_eq(sgp_key_from_evp(sgp_pki_key(l->tb.pki, SGP_PKI_ROLE_EIM), &l->eim_key), SGP_OK);
 	ck_assert_int_eq(sgp_pki_euicc_get(l->tb.pki, 0, NULL, &l->euicc_cert, NULL), SGP_OK);
 	add_initial_eim(l);
@@ -136,7 +138,7 @@ static void lab_init(struct lab *l)
 	l->cli = http_client_new(l->base, &ccfg, &err);
 	ck_assert_ptr_nonnull(l->cli);
 	snprintf(l->url, sizeof(l->url), "https://127.0.0.1:%u" ESIPA_PATH, eim_server_port(l->eim));
-	ck_assert_int_eq(eim_register_device(l->eim, l->tb.eid, l->euicc_cert, l->token, 1), SGP_OK);
+	ck_assert_int_eq(eim_register_device(l->eim, l->eid, l->euicc_cert, l->token, 1), SGP_OK);
 }
 
 static void lab_free(struct lab *l)
@@ -297,7 +299,7 @@ static void pkg_at(struct lab *l, size_t i, struct eim_pkg *out)
 	struct eim_pkg *v;
 	size_t n;
 
-	ck_assert_int_eq(eim_server_packages(l->eim, l->tb.eid, &v, &n), SGP_OK);
+	ck_assert_int_eq(eim_server_packages(l->eim, l->eid, &v, &n), SGP_OK);
 	ck_assert_uint_gt(n, i);
 	*out = v[i];
 	memset(&v[i], 0, sizeof(v[i]));
@@ -332,7 +334,7 @@ START_TEST(test_enable_end_to_end)
 	lab_init(&l);
 	ck_assert_int_eq(get_error(&l, l.tb.euicc->eid_bcd),
 			 GetEimPackageResponse__eimPackageError_noEimPackageAvailable);
-	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, l.tb.eid, ICCID_B, false, &id), SGP_OK);
+	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, l.eid, ICCID_B, false, &id), SGP_OK);
 	ck_assert_int_gt(id, 0);
 	pkg_at(&l, 0, &k);
 	ck_assert_int_eq(k.state, EIM_PKG_QUEUED);
@@ -376,7 +378,7 @@ START_TEST(test_enable_end_to_end)
 	eim_pkg_release(&k);
 
 	/* the next package takes the next counter value */
-	ck_assert_int_eq(eim_queue_psmo_disable(l.eim, l.tb.eid, ICCID_B, NULL), SGP_OK);
+	ck_assert_int_eq(eim_queue_psmo_disable(l.eim, l.eid, ICCID_B, NULL), SGP_OK);
 	pkg_at(&l, 1, &k);
 	ck_assert_int_eq(k.counter, 2);
 	eim_pkg_release(&k);
@@ -397,7 +399,7 @@ START_TEST(test_register_refused)
 
 	lab_init(&l);
 	unknown_eid(other);
-	ck_assert_int_eq(eim_register_device(l.eim, l.tb.eid, l.euicc_cert, 0, 1), SGP_ERR_EXISTS);
+	ck_assert_int_eq(eim_register_device(l.eim, l.eid, l.euicc_cert, 0, 1), SGP_ERR_EXISTS);
 	ck_assert_int_eq(eim_register_device(l.eim, "1234", l.euicc_cert, 0, 1), SGP_ERR_INVAL);
 	ck_assert_int_eq(sgp_eid_generate("89001012", gen), SGP_OK);
 	ck_assert_int_eq(sgp_pki_add_euicc(l.tb.pki, gen), SGP_OK);
@@ -407,7 +409,7 @@ START_TEST(test_register_refused)
 	ck_assert_int_eq(eim_register_device(l.eim, eid2, cert2, 0, 1), SGP_OK);
 	/* unknown device, bad ICCID */
 	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, other, ICCID_B, false, NULL), SGP_ERR_NOTFOUND);
-	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, l.tb.eid, "89x4", false, NULL), SGP_ERR_INVAL);
+	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, l.eid, "89x4", false, NULL), SGP_ERR_INVAL);
 	lab_free(&l);
 }
 END_TEST
@@ -425,7 +427,7 @@ START_TEST(test_get_refused)
 
 	lab_init(&l);
 	unknown_eid(other);
-	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, l.tb.eid, ICCID_B, false, NULL), SGP_OK);
+	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, l.eid, ICCID_B, false, NULL), SGP_OK);
 
 	ck_assert_int_eq(sgp_eid_to_bcd(other, eid), SGP_OK);
 	ck_assert_int_eq(get_error(&l, eid), GetEimPackageResponse__eimPackageError_eidNotFound);
@@ -487,7 +489,7 @@ START_TEST(test_provide_refused)
 
 	lab_init(&l);
 	unknown_eid(other);
-	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, l.tb.eid, ICCID_B, false, NULL), SGP_OK);
+	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, l.eid, ICCID_B, false, NULL), SGP_OK);
 	get_package_der(&l, &cmd);
 	es10(&l, &cmd, &res);
 
@@ -532,6 +534,23 @@ START_TEST(test_provide_refused)
 		ASN_STRUCT_FREE(asn_DEF_EsipaMessageFromEimToIpa, a);
 		sgp_buf_free(&der);
 	}
+	/* another registered device's EID: its certificate does not verify
+	 * this eUICC's signature */
+	{
+		char gen[SGP_EID_LEN + 1];
+		const char *eid2;
+		X509 *cert2;
+		uint8_t bcd2[16];
+
+		ck_assert_int_eq(sgp_eid_generate("89001012", gen), SGP_OK);
+		ck_assert_int_eq(sgp_pki_add_euicc(l.tb.pki, gen), SGP_OK);
+		ck_assert_int_eq(sgp_pki_euicc_get(l.tb.pki, 1, &eid2, &cert2, NULL), SGP_OK);
+		ck_assert_int_eq(eim_register_device(l.eim, eid2, cert2, l.token, 1), SGP_OK);
+		ck_assert_int_eq(sgp_eid_to_bcd(eid2, bcd2), SGP_OK);
+		ck_assert_int_eq(provide_error(&l, bcd2, &res), UNDEF);
+		ck_assert_int_eq(get_error(&l, bcd2),
+				 GetEimPackageResponse__eimPackageError_noEimPackageAvailable);
+	}
 	pkg_at(&l, 0, &k);
 	ck_assert_int_eq(k.state, EIM_PKG_DELIVERED);
 	ck_assert_uint_eq(k.result.len, 0);
@@ -544,7 +563,7 @@ START_TEST(test_provide_refused)
 
 	/* a result for a package never delivered: the queued DER reaches the
 	 * eUICC by another way, its genuine result is refused */
-	ck_assert_int_eq(eim_queue_psmo_disable(l.eim, l.tb.eid, ICCID_B, NULL), SGP_OK);
+	ck_assert_int_eq(eim_queue_psmo_disable(l.eim, l.eid, ICCID_B, NULL), SGP_OK);
 	pkg_at(&l, 1, &k);
 	ck_assert_int_eq(k.state, EIM_PKG_QUEUED);
 	ck_assert_int_eq(sgp_buf_set(&cmd2, k.der.data, k.der.len), SGP_OK);
