@@ -1,0 +1,327 @@
+/* sgp32lab: the eIM's device registry and package queue (schema "eim") */
+#include "eim/registry.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const schema_steps[] = {
+	"CREATE TABLE eim_device ("
+	" eid TEXT PRIMARY KEY, euicc_cert BLOB NOT NULL,"
+	" association_token INTEGER NOT NULL DEFAULT 0,"
+	" next_counter INTEGER NOT NULL DEFAULT 1);"
+	"CREATE TABLE eim_package ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" eid TEXT NOT NULL REFERENCES eim_device(eid),"
+	" counter INTEGER NOT NULL, transaction_id BLOB,"
+	" state INTEGER NOT NULL DEFAULT 0, der BLOB NOT NULL,"
+	" result BLOB, result_kind INTEGER NOT NULL DEFAULT -1,"
+	" result_verified INTEGER NOT NULL DEFAULT 0,"
+	" seq_number INTEGER NOT NULL DEFAULT -1, error_code INTEGER NOT NULL DEFAULT -1,"
+	" UNIQUE(eid, counter));",
+};
+
+static const struct sgp_store_schema schema = {
+	"eim", schema_steps, sizeof(schema_steps) / sizeof(schema_steps[0]),
+};
+
+int eim_registry_migrate(struct sgp_store *st)
+{
+	return sgp_store_migrate(st, &schema);
+}
+
+void eim_device_release(struct eim_device *d)
+{
+	sgp_buf_free(&d->euicc_cert);
+	memset(d, 0, sizeof(*d));
+}
+
+static int check_eid(const char *eid)
+{
+	size_t n = eid ? strlen(eid) : 0;
+
+	if (n != EIM_EID_DIGITS)
+		return SGP_ERR_INVAL;
+	for (size_t i = 0; i < n; i++)
+		if (eid[i] < '0' || eid[i] > '9')
+			return SGP_ERR_INVAL;
+	return 0;
+}
+
+int eim_registry_add_device(struct sgp_store *st, const char *eid, const uint8_t *cert_der,
+			    size_t cert_len, long association_token, long first_counter)
+{
+	struct sgp_stmt *s;
+	int rc = check_eid(eid);
+
+	if (!rc && (!cert_der || !cert_len || first_counter < 1))
+		rc = SGP_ERR_INVAL;
+	if (!rc)
+		rc = sgp_store_prepare(st, "INSERT INTO eim_device(eid, euicc_cert, association_token,"
+				       " next_counter) VALUES(?, ?, ?, ?)", &s);
+	if (!rc)
+		rc = sgp_stmt_bind_text(s, 1, eid);
+	if (!rc)
+		rc = sgp_stmt_bind_blob(s, 2, cert_der, cert_len);
+	if (!rc)
+		rc = sgp_stmt_bind_int64(s, 3, association_token);
+	if (!rc)
+		rc = sgp_stmt_bind_int64(s, 4, first_counter);
+	if (!rc)
+		rc = sgp_stmt_step(s);
+	if (!rc)
+		LOGP(DEIM, LOGL_INFO, "eim: device %s registered", eid);
+	return rc < 0 ? rc : 0;
+}
+
+int eim_registry_get_device(struct sgp_store *st, const char *eid, struct eim_device *out)
+{
+	struct sgp_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = check_eid(eid);
+	if (rc)
+		return SGP_ERR_NOTFOUND;
+	rc = sgp_store_prepare(st, "SELECT euicc_cert, association_token, next_counter"
+			       " FROM eim_device WHERE eid = ?", &s);
+	if (!rc)
+		rc = sgp_stmt_bind_text(s, 1, eid);
+	if (!rc)
+		rc = sgp_stmt_step(s);
+	if (rc == SGP_STORE_DONE)
+		return SGP_ERR_NOTFOUND;
+	if (rc < 0)
+		return rc;
+	snprintf(out->eid, sizeof(out->eid), "%s", eid);
+	out->association_token = (long)sgp_stmt_column_int64(s, 1);
+	out->next_counter = (long)sgp_stmt_column_int64(s, 2);
+	rc = sgp_stmt_column_buf(s, 0, &out->euicc_cert);
+	sgp_stmt_reset(s);
+	if (rc)
+		eim_device_release(out);
+	return rc;
+}
+
+int eim_registry_take_counter(struct sgp_store *st, const char *eid, long *counter)
+{
+	struct eim_device d;
+	struct sgp_stmt *s;
+	int rc;
+
+	if (!sgp_store_in_tx(st))
+		return SGP_ERR_STATE;
+	rc = eim_registry_get_device(st, eid, &d);
+	if (rc)
+		return rc;
+	*counter = d.next_counter;
+	eim_device_release(&d);
+	rc = sgp_store_prepare(st, "UPDATE eim_device SET next_counter = next_counter + 1"
+			       " WHERE eid = ?", &s);
+	if (!rc)
+		rc = sgp_stmt_bind_text(s, 1, eid);
+	if (!rc)
+		rc = sgp_stmt_step(s);
+	return rc < 0 ? rc : 0;
+}
+
+const char *eim_pkg_state_name(enum eim_pkg_state s)
+{
+	switch (s) {
+	case EIM_PKG_QUEUED:
+		return "queued";
+	case EIM_PKG_DELIVERED:
+		return "delivered";
+	case EIM_PKG_RESULT_RECEIVED:
+		return "result-received";
+	}
+	return "?";
+}
+
+void eim_pkg_release(struct eim_pkg *p)
+{
+	sgp_buf_free(&p->der);
+	sgp_buf_free(&p->result);
+	memset(p, 0, sizeof(*p));
+}
+
+void eim_pkg_list_free(struct eim_pkg *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		eim_pkg_release(&v[i]);
+	free(v);
+}
+
+int eim_registry_queue_add(struct sgp_store *st, const char *eid, long counter,
+			   const uint8_t *tid, size_t tid_len, const uint8_t *der, size_t len,
+			   int64_t *id)
+{
+	struct sgp_stmt *s;
+	int rc;
+
+	if (tid_len > 16 || !der || !len)
+		return SGP_ERR_INVAL;
+	rc = sgp_store_prepare(st, "INSERT INTO eim_package(eid, counter, transaction_id, der)"
+			       " VALUES(?, ?, ?, ?)", &s);
+	if (!rc)
+		rc = sgp_stmt_bind_text(s, 1, eid);
+	if (!rc)
+		rc = sgp_stmt_bind_int64(s, 2, counter);
+	if (!rc)
+		rc = tid_len ? sgp_stmt_bind_blob(s, 3, tid, tid_len) : sgp_stmt_bind_null(s, 3);
+	if (!rc)
+		rc = sgp_stmt_bind_blob(s, 4, der, len);
+	if (!rc)
+		rc = sgp_stmt_step(s);
+	if (rc < 0)
+		return rc;
+	if (id)
+		*id = sgp_store_last_insert_rowid(st);
+	return 0;
+}
+
+#define PKG_COLUMNS "id, eid, counter, transaction_id, state, der, result, result_kind," \
+	" result_verified, seq_number, error_code FROM eim_package"
+
+static int read_pkg(struct sgp_stmt *s, struct eim_pkg *p)
+{
+	const void *tid;
+	size_t tid_len = 0;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->id = sgp_stmt_column_int64(s, 0);
+	snprintf(p->eid, sizeof(p->eid), "%s", sgp_stmt_column_text(s, 1) ? sgp_stmt_column_text(s, 1) : "");
+	p->counter = (long)sgp_stmt_column_int64(s, 2);
+	tid = sgp_stmt_column_blob(s, 3, &tid_len);
+	if (tid && tid_len <= sizeof(p->transaction_id)) {
+		memcpy(p->transaction_id, tid, tid_len);
+		p->transaction_id_len = tid_len;
+	}
+	p->state = (enum eim_pkg_state)sgp_stmt_column_int64(s, 4);
+	rc = sgp_stmt_column_buf(s, 5, &p->der);
+	if (!rc && !sgp_stmt_column_is_null(s, 6))
+		rc = sgp_stmt_column_buf(s, 6, &p->result);
+	p->result_kind = (int)sgp_stmt_column_int64(s, 7);
+	p->result_verified = sgp_stmt_column_int64(s, 8) != 0;
+	p->seq_number = (long)sgp_stmt_column_int64(s, 9);
+	p->error_code = (long)sgp_stmt_column_int64(s, 10);
+	if (rc)
+		eim_pkg_release(p);
+	return rc;
+}
+
+/* Run a prepared SELECT of PKG_COLUMNS expecting at most one row. */
+static int one_pkg(struct sgp_stmt *s, struct eim_pkg *out)
+{
+	int rc = sgp_stmt_step(s);
+
+	if (rc == SGP_STORE_DONE)
+		return SGP_ERR_NOTFOUND;
+	if (rc < 0)
+		return rc;
+	rc = read_pkg(s, out);
+	sgp_stmt_reset(s);
+	return rc;
+}
+
+int eim_registry_next_queued(struct sgp_store *st, const char *eid, struct eim_pkg *out)
+{
+	struct sgp_stmt *s;
+	int rc = sgp_store_prepare(st, "SELECT " PKG_COLUMNS " WHERE eid = ? AND state = 0"
+				   " ORDER BY id LIMIT 1", &s);
+
+	if (!rc)
+		rc = sgp_stmt_bind_text(s, 1, eid);
+	return rc ? rc : one_pkg(s, out);
+}
+
+int eim_registry_find_counter(struct sgp_store *st, const char *eid, long counter,
+			      struct eim_pkg *out)
+{
+	struct sgp_stmt *s;
+	int rc = sgp_store_prepare(st, "SELECT " PKG_COLUMNS " WHERE eid = ? AND counter = ?", &s);
+
+	if (!rc)
+		rc = sgp_stmt_bind_text(s, 1, eid);
+	if (!rc)
+		rc = sgp_stmt_bind_int64(s, 2, counter);
+	return rc ? rc : one_pkg(s, out);
+}
+
+int eim_registry_mark_delivered(struct sgp_store *st, int64_t id)
+{
+	struct sgp_stmt *s;
+	int rc = sgp_store_prepare(st, "UPDATE eim_package SET state = 1 WHERE id = ? AND state = 0",
+				   &s);
+
+	if (!rc)
+		rc = sgp_stmt_bind_int64(s, 1, id);
+	if (!rc)
+		rc = sgp_stmt_step(s);
+	if (rc < 0)
+		return rc;
+	return sgp_store_changes(st) == 1 ? 0 : SGP_ERR_STATE;
+}
+
+int eim_registry_record_result(struct sgp_store *st, int64_t id, const uint8_t *der, size_t len,
+			       int kind, bool verified, long seq_number, long error_code)
+{
+	struct sgp_stmt *s;
+	int rc = sgp_store_prepare(st, "UPDATE eim_package SET state = 2, result = ?,"
+				   " result_kind = ?, result_verified = ?, seq_number = ?,"
+				   " error_code = ? WHERE id = ? AND state = 1", &s);
+
+	if (!rc)
+		rc = sgp_stmt_bind_blob(s, 1, der, len);
+	if (!rc)
+		rc = sgp_stmt_bind_int64(s, 2, kind);
+	if (!rc)
+		rc = sgp_stmt_bind_int64(s, 3, verified ? 1 : 0);
+	if (!rc)
+		rc = sgp_stmt_bind_int64(s, 4, seq_number);
+	if (!rc)
+		rc = sgp_stmt_bind_int64(s, 5, error_code);
+	if (!rc)
+		rc = sgp_stmt_bind_int64(s, 6, id);
+	if (!rc)
+		rc = sgp_stmt_step(s);
+	if (rc < 0)
+		return rc;
+	return sgp_store_changes(st) == 1 ? 0 : SGP_ERR_STATE;
+}
+
+int eim_registry_list(struct sgp_store *st, const char *eid, struct eim_pkg **v, size_t *n)
+{
+	struct eim_pkg *arr = NULL, *tmp;
+	size_t cnt = 0;
+	struct sgp_stmt *s;
+	int rc = sgp_store_prepare(st, "SELECT " PKG_COLUMNS " WHERE eid = ? ORDER BY id", &s);
+
+	*v = NULL;
+	*n = 0;
+	if (!rc)
+		rc = sgp_stmt_bind_text(s, 1, eid);
+	while (!rc && (rc = sgp_stmt_step(s)) == SGP_STORE_ROW) {
+		tmp = realloc(arr, (cnt + 1) * sizeof(*arr));
+		if (!tmp) {
+			rc = SGP_ERR_NOMEM;
+			break;
+		}
+		arr = tmp;
+		rc = read_pkg(s, &arr[cnt]);
+		if (rc)
+			break;
+		cnt++;
+	}
+	if (rc < 0) {
+		sgp_stmt_reset(s);
+		eim_pkg_list_free(arr, cnt);
+		return rc;
+	}
+	*v = arr;
+	*n = cnt;
+	return 0;
+}
