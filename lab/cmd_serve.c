@@ -84,10 +84,10 @@ static void serve_usage(FILE *out)
 		"DIR/lab.db.  End of input then closes only the console: the card serves\n"
 		"until Ctrl-C or SIGTERM.\n"
 		"\n"
-		"In the console, `lab roles=euicc,ipa,smdp,smds devices=N` brings those\n"
+		"In the console, `lab roles=euicc,ipa,smdp,smds,eim devices=N` brings those\n"
 		"simulated roles up on 127.0.0.1 (ephemeral ports) and the scenario steps\n"
-		"drive them, e.g. `smdp order ...` then `ipa @1 download mid=...`.  The eIM\n"
-		"role is not part of this build yet.\n");
+		"drive them, e.g. `smdp order ...` then `ipa @1 download mid=...`, or\n"
+		"`eim psmo @1 enable iccid=...` then `ipa @1 poll`.\n");
 }
 
 static void prompt(struct console *c)

@@ -22,6 +22,7 @@ struct lab_http;
 struct lab_euicc;
 struct lab_local_eim;
 struct lab_rsp;
+struct lab_eim;
 struct sgp_store;
 
 /* 2026-01-01T00:00:00Z: where the simulated clock of every run starts, so
@@ -48,6 +49,7 @@ struct lab {
 	struct lab_euicc *euicc;
 	struct lab_local_eim *local_eim;
 	struct lab_rsp *rsp;
+	struct lab_eim *eim;
 };
 
 enum lab_role {
@@ -114,6 +116,7 @@ extern const struct step_table steps_card;
 extern const struct step_table steps_local_eim;
 extern const struct step_table steps_smdp;
 extern const struct step_table steps_ipa;
+extern const struct step_table steps_eim;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,

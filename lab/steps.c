@@ -16,6 +16,7 @@ static const struct step_table *const step_tables[] = {
 	&steps_local_eim,
 	&steps_smdp,
 	&steps_ipa,
+	&steps_eim,	/* after the IPAs: torn down before them */
 };
 #define NUM_TABLES (sizeof(step_tables) / sizeof(step_tables[0]))
 

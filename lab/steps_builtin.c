@@ -11,7 +11,8 @@
 /* Roles whose models this build contains; `lab roles=` may name only these.
  * Each role's issue adds its bit when its model and steps land. */
 static const uint32_t roles_available = 1u << LAB_ROLE_EUICC | 1u << LAB_ROLE_IPA |
-					1u << LAB_ROLE_SMDP | 1u << LAB_ROLE_SMDS;
+					1u << LAB_ROLE_SMDP | 1u << LAB_ROLE_SMDS |
+					1u << LAB_ROLE_EIM;
 
 static int parse_roles(const char *list, uint32_t *mask, char *err, size_t errlen)
 {

@@ -42,7 +42,7 @@ static void ipa_dev_free(struct lab_ipa_dev *d)
 
 /* Device N's IPA: its card listens on a vpcd socket, the IPA's reader
  * connects to it, as in a device with a modem between them. */
-static struct lab_ipa_dev *ipa_dev(struct lab *lab, unsigned device, char *err, size_t errlen)
+struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, size_t errlen)
 {
 	struct lab_rsp *r = lab_rsp_state(lab);
 	struct vpcd_endpoint ep = { .host = "127.0.0.1", .listen = true, .cat = DEUICC };
@@ -325,7 +325,7 @@ static enum step_result download_run(struct lab *lab, const struct scn_step *st,
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
 	}
-	d = ipa_dev(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES), err, sizeof(err));
+	d = lab_ipa_dev(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES), err, sizeof(err));
 	if (!d) {
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
