@@ -1,8 +1,10 @@
 /* sgp32lab: a test bed for the eUICC model */
 #include "euicc_testbed.h"
+#include "sim/euicc_int.h"	/* euicc_profile_put */
 #include "core/clock.h"
 #include "core/der/der.h"
 #include "core/err.h"
+#include "core/ids.h"
 #include "core/log.h"
 #include "core/store/store.h"
 
@@ -102,4 +104,31 @@ void testbed_call(struct testbed *tb, const struct asn_TYPE_descriptor_s *td, co
 	ck_assert_msg(rc == SGP_OK, "%s: %s", sgp_der_type_name(rtd), err.msg);
 	sgp_buf_free(&cmd);
 	sgp_buf_free(&resp);
+}
+
+void testbed_put_profile(struct testbed *tb, const char *iccid, int state, int profile_class,
+			 uint8_t n)
+{
+	struct euicc_profile p;
+
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(sgp_iccid_to_bcd(iccid, p.iccid), SGP_OK);
+	memcpy(p.isdp_aid, (const uint8_t[]){ 0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF,
+					      0x89, 0, 0, 0x10, n }, 16);
+	p.isdp_aid_len = 16;
+	p.state = state;
+	p.profile_class = profile_class;
+	snprintf(p.profile_name, sizeof(p.profile_name), "profile %u", n);
+	ck_assert_int_eq(euicc_profile_put(tb->euicc, &p), SGP_OK);
+}
+
+int testbed_profile_state(struct testbed *tb, const char *iccid)
+{
+	struct euicc_profile p;
+	int s;
+
+	ck_assert_int_eq(euicc_profile_find(tb->euicc, iccid, &p), SGP_OK);
+	s = p.state;
+	euicc_profile_release(&p);
+	return s;
 }

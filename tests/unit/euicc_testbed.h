@@ -36,4 +36,11 @@ int testbed_es10(struct testbed *tb, const uint8_t *cmd, size_t len, struct sgp_
 void testbed_call(struct testbed *tb, const struct asn_TYPE_descriptor_s *td, const void *value,
 		  const struct asn_TYPE_descriptor_s *rtd, void **out);
 
+/* Put a profile straight into the eUICC's store (no download): ICCID,
+ * state, class, and n for its ISD-P AID and name ("profile n"). */
+void testbed_put_profile(struct testbed *tb, const char *iccid, int state, int profile_class,
+			 uint8_t n);
+/* The state of an installed profile (the test fails if it is absent). */
+int testbed_profile_state(struct testbed *tb, const char *iccid);
+
 #endif

@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/ids.h"
 #include "sim/card.h"
+#include "sim/card_vpcd.h"
 #include "sim/euicc_int.h"
 
 #include <arpa/inet.h>
@@ -635,6 +636,36 @@ START_TEST(test_vpcd_card_listens)
 }
 END_TEST
 
+/* sim/card_vpcd: a reader that vanishes without powering the card off is a
+ * power loss (core/apdu reports it as power off) — the next reader finds no
+ * channel left open. */
+START_TEST(test_card_vpcd_reader_gone)
+{
+	struct vbed v;
+	struct vpcd_endpoint ep = { .host = "127.0.0.1", .port = 0, .listen = true, .cat = DEUICC };
+	struct vpcd_endpoint rep = { .host = "127.0.0.1", .cat = DIPA, .reconnect_ms = 5 };
+	struct vpcd_reader *r = NULL;
+	struct card_vpcd *cv = NULL;
+
+	vb_init(&v);
+	ck_assert_int_eq(card_vpcd_new(v.card.card, v.base, &ep, vb_link, &v, &cv), SGP_OK);
+	rep.port = card_vpcd_port(cv);
+	ck_assert_int_eq(vpcd_reader_new(v.base, &rep, NULL, NULL, &r), SGP_OK);
+	RUN_UNTIL(&v, v.up == 1 && vpcd_reader_linked(r));
+	reader_xmit(&v, r, "0070000001", SW_OK);
+	reader_xmit(&v, r, "01A4040C10" ISDR, SW_OK);
+	reader_xmit(&v, r, "81E2910006BF3E035C015A00", SW_OK);
+	vpcd_reader_free(r);			/* gone, no power off */
+	RUN_UNTIL(&v, v.down == 1);
+	ck_assert_int_eq(vpcd_reader_new(v.base, &rep, NULL, NULL, &r), SGP_OK);
+	RUN_UNTIL(&v, v.up == 2 && vpcd_reader_linked(r));
+	reader_xmit(&v, r, "81E2910006BF3E035C015A00", SW_LOGICAL_CHANNEL_NOT_SUPPORTED);
+	vpcd_reader_free(r);
+	card_vpcd_free(cv);
+	vb_free(&v);
+}
+END_TEST
+
 START_TEST(test_vpcd_card_connects)
 {
 	struct vbed v;
@@ -890,6 +921,7 @@ static Suite *card_suite(void)
 	tcase_add_test(tc, test_vpcd_card_connects);
 	tcase_add_test(tc, test_vpcd_card_hostile_reader);
 	tcase_add_test(tc, test_vpcd_card_reconnects);
+	tcase_add_test(tc, test_card_vpcd_reader_gone);
 	tcase_add_test(tc, test_vpcd_reader_hostile_card);
 	suite_add_tcase(s, tc);
 	return s;

@@ -48,32 +48,6 @@ struct reply {
 	struct sgp_buf body;
 };
 
-static void put_profile(struct lab *l, const char *iccid, int state, uint8_t n)
-{
-	struct euicc_profile p;
-
-	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(sgp_iccid_to_bcd(iccid, p.iccid), SGP_OK);
-	memcpy(p.isdp_aid, (const uint8_t[]){ 0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF,
-					      0x89, 0, 0, 0x10, n }, 16);
-	p.isdp_aid_len = 16;
-	p.state = state;
-	p.profile_class = EUICC_CLASS_OPERATIONAL;
-	snprintf(p.profile_name, sizeof(p.profile_name), "profile %u", n);
-	ck_assert_int_eq(euicc_profile_put(l->tb.euicc, &p), SGP_OK);
-}
-
-static int profile_state(struct lab *l, const char *iccid)
-{
-	struct euicc_profile p;
-	int s;
-
-	ck_assert_int_eq(euicc_profile_find(l->tb.euicc, iccid, &p), SGP_OK);
-	s = p.state;
-	euicc_profile_release(&p);
-	return s;
-}
-
 /* AddInitialEim: the eUICC trusts the lab's eIM key and gives a token. */
 static void add_initial_eim(struct lab *l)
 {
@@ -118,8 +92,8 @@ static void lab_init(struct lab *l)
 	ck_assert_int_eq(sgp_key_from_evp(sgp_pki_key(l->tb.pki, SGP_PKI_ROLE_EIM), &l->eim_key), SGP_OK);
 	ck_assert_int_eq(sgp_pki_euicc_get(l->tb.pki, 0, NULL, &l->euicc_cert, NULL), SGP_OK);
 	add_initial_eim(l);
-	put_profile(l, ICCID_A, EUICC_PROFILE_ENABLED, 1);
-	put_profile(l, ICCID_B, EUICC_PROFILE_DISABLED, 2);
+	testbed_put_profile(&l->tb, ICCID_A, EUICC_PROFILE_ENABLED, EUICC_CLASS_OPERATIONAL, 1);
+	testbed_put_profile(&l->tb, ICCID_B, EUICC_PROFILE_DISABLED, EUICC_CLASS_OPERATIONAL, 2);
 
 	snprintf(l->dir, sizeof(l->dir), "/tmp/sgp32lab-eim-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(l->dir));
@@ -351,7 +325,7 @@ START_TEST(test_enable_end_to_end)
 			 GetEimPackageResponse__eimPackageError_noEimPackageAvailable);
 
 	es10(&l, &cmd, &res);	/* LoadEuiccPackage */
-	ck_assert_int_eq(profile_state(&l, ICCID_B), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_B), EUICC_PROFILE_ENABLED);
 	ck_assert_int_eq(eim_result_verify(res.data, res.len, l.euicc_cert, l.token, &r), SGP_OK);
 	ck_assert_int_eq(r.kind, EIM_RESULT_SIGNED);
 
@@ -569,7 +543,7 @@ START_TEST(test_provide_refused)
 	ck_assert_int_eq(sgp_buf_set(&cmd2, k.der.data, k.der.len), SGP_OK);
 	eim_pkg_release(&k);
 	es10(&l, &cmd2, &res2);
-	ck_assert_int_eq(profile_state(&l, ICCID_B), EUICC_PROFILE_DISABLED);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_B), EUICC_PROFILE_DISABLED);
 	ck_assert_int_eq(provide_error(&l, l.tb.euicc->eid_bcd, &res2), UNDEF);
 	pkg_at(&l, 1, &k);
 	ck_assert_int_eq(k.state, EIM_PKG_QUEUED);

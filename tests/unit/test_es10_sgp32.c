@@ -72,32 +72,6 @@ static void eim_cfg(struct lab *l, const char *id, bool token, struct sgp_buf *o
 	ck_assert_int_eq(eim_config_encode(&c, out), SGP_OK);
 }
 
-static void put_profile(struct lab *l, const char *iccid, int state, int cls, uint8_t n)
-{
-	struct euicc_profile p;
-
-	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(sgp_iccid_to_bcd(iccid, p.iccid), SGP_OK);
-	memcpy(p.isdp_aid, (const uint8_t[]){ 0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF,
-					      0x89, 0, 0, 0x10, n }, 16);
-	p.isdp_aid_len = 16;
-	p.state = state;
-	p.profile_class = cls;
-	snprintf(p.profile_name, sizeof(p.profile_name), "profile %u", n);
-	ck_assert_int_eq(euicc_profile_put(l->tb.euicc, &p), SGP_OK);
-}
-
-static int profile_state(struct lab *l, const char *iccid)
-{
-	struct euicc_profile p;
-	int s;
-
-	ck_assert_int_eq(euicc_profile_find(l->tb.euicc, iccid, &p), SGP_OK);
-	s = p.state;
-	euicc_profile_release(&p);
-	return s;
-}
-
 /* A test bed with one eIM (EIM_ID, the lab PKI's eIM key, token asked for)
  * and profiles A (enabled) and B (disabled). */
 static void lab_init(struct lab *l, bool persistent)
@@ -119,8 +93,8 @@ static void lab_init(struct lab *l, bool persistent)
 	ck_assert_int_gt(l->token, 0);
 	ASN_STRUCT_FREE(asn_DEF_AddInitialEimResponse, rsp);
 	sgp_buf_free(&cfg);
-	put_profile(l, ICCID_A, EUICC_PROFILE_ENABLED, EUICC_CLASS_OPERATIONAL, 1);
-	put_profile(l, ICCID_B, EUICC_PROFILE_DISABLED, EUICC_CLASS_OPERATIONAL, 2);
+	testbed_put_profile(&l->tb, ICCID_A, EUICC_PROFILE_ENABLED, EUICC_CLASS_OPERATIONAL, 1);
+	testbed_put_profile(&l->tb, ICCID_B, EUICC_PROFILE_DISABLED, EUICC_CLASS_OPERATIONAL, 2);
 }
 
 static void lab_free(struct lab *l)
@@ -210,8 +184,8 @@ START_TEST(test_enable_then_replay)
 	ck_assert_int_eq(result_at(&r, 0)->present, EuiccResultData_PR_enableResult);
 	ck_assert_int_eq(result_at(&r, 0)->choice.enableResult, 0);
 	eim_result_free(&r);
-	ck_assert_int_eq(profile_state(&l, ICCID_B), EUICC_PROFILE_ENABLED);
-	ck_assert_int_eq(profile_state(&l, ICCID_A), EUICC_PROFILE_DISABLED);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_B), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_A), EUICC_PROFILE_DISABLED);
 	ck_assert_int_eq(eim_counter(&l, EIM_ID), 1);
 	n = count_notifications(&l);
 	ck_assert_uint_eq(n, 1);	/* the kept package result */
@@ -224,7 +198,7 @@ START_TEST(test_enable_then_replay)
 	eim_result_free(&r);
 	ck_assert_int_eq(eim_counter(&l, EIM_ID), 1);
 	ck_assert_uint_eq(count_notifications(&l), n);
-	ck_assert_int_eq(profile_state(&l, ICCID_B), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_B), EUICC_PROFILE_ENABLED);
 	sgp_buf_free(&req);
 	sgp_buf_free(&resp);
 	lab_free(&l);
@@ -252,8 +226,8 @@ static void expect_refusal(struct lab *l, const struct sgp_buf *cmd, enum eim_re
 	eim_result_free(&r);
 	ck_assert_uint_eq(count_notifications(l), n);
 	ck_assert_int_eq(eim_counter(l, EIM_ID), c);
-	ck_assert_int_eq(profile_state(l, ICCID_A), EUICC_PROFILE_ENABLED);
-	ck_assert_int_eq(profile_state(l, ICCID_B), EUICC_PROFILE_DISABLED);
+	ck_assert_int_eq(testbed_profile_state(&l->tb, ICCID_A), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&l->tb, ICCID_B), EUICC_PROFILE_DISABLED);
 	sgp_buf_free(&resp);
 }
 
@@ -368,7 +342,7 @@ START_TEST(test_psmos)
 	iccid(ICCID_B, b);
 	iccid(ICCID_C, c);
 	iccid("89440000000000000045", x);
-	put_profile(&l, ICCID_C, EUICC_PROFILE_DISABLED, EUICC_CLASS_TEST, 3);
+	testbed_put_profile(&l.tb, ICCID_C, EUICC_PROFILE_DISABLED, EUICC_CLASS_TEST, 3);
 
 	pkg_new(&l, &p, EIM_PACKAGE_PSMO);
 	ck_assert_int_eq(eim_psmo_enable(&p, x, false), SGP_OK);	/* 0: not found */
@@ -402,7 +376,7 @@ START_TEST(test_psmos)
 	ck_assert(card.immediate_enable);
 	ck_assert_str_eq(card.immediate_smdp, "dp.example");
 	ck_assert_str_eq(card.default_smdp, "smdp2.example");
-	ck_assert_int_eq(profile_state(&l, ICCID_A), EUICC_PROFILE_DISABLED);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_A), EUICC_PROFILE_DISABLED);
 
 	/* the fallback profile enabled: its attribute stays */
 	pkg_new(&l, &p, EIM_PACKAGE_PSMO);
@@ -711,13 +685,13 @@ START_TEST(test_fallback_and_rollback)
 	eim_result_free(&r);
 	hex_es10(&l, "BF5D038001FF", &resp, SGP_OK);
 	ck_assert_int_eq(resp.data[5], 0);
-	ck_assert_int_eq(profile_state(&l, ICCID_B), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_B), EUICC_PROFILE_ENABLED);
 	ck_assert_int_eq(euicc_card_get(l.tb.euicc, &card), SGP_OK);
 	ck_assert(card.has_fallback && !memcmp(card.fallback_iccid, a, 10));
 	testbed_restart(&l.tb);
 	hex_es10(&l, "BF5E038001FF", &resp, SGP_OK);	/* ReturnFromFallback */
 	ck_assert_int_eq(resp.data[5], 0);
-	ck_assert_int_eq(profile_state(&l, ICCID_A), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_A), EUICC_PROFILE_ENABLED);
 	hex_es10(&l, "BF5E038001FF", &resp, SGP_OK);	/* not in fallback */
 	ck_assert_int_eq(resp.data[5], 7);
 
@@ -734,7 +708,7 @@ START_TEST(test_fallback_and_rollback)
 	pkg_send(&l, &p, &r, NULL);
 	ck_assert_int_eq(result_at(&r, 1)->choice.enableResult, 0);
 	eim_result_free(&r);
-	ck_assert_int_eq(profile_state(&l, ICCID_B), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_B), EUICC_PROFILE_ENABLED);
 	hex_es10(&l, "BF58038001FF", &resp, SGP_OK);
 	ck_assert_int_eq(sgp_der_decode(&asn_DEF_ProfileRollbackResponse, resp.data, resp.len,
 					(void **)&rb, &err), SGP_OK);
@@ -753,7 +727,7 @@ START_TEST(test_fallback_and_rollback)
 		sgp_buf_free(&der);
 	}
 	ASN_STRUCT_FREE(asn_DEF_ProfileRollbackResponse, rb);
-	ck_assert_int_eq(profile_state(&l, ICCID_A), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_A), EUICC_PROFILE_ENABLED);
 	hex_es10(&l, "BF58038001FF", &resp, SGP_OK);	/* used up */
 	ck_assert_int_eq(resp.data[5], 1);
 	sgp_buf_free(&resp);

@@ -257,32 +257,6 @@ out:
 
 /* ------------------------------------------------------------------ set up */
 
-static void put_profile(struct bed *b, const char *iccid, int state, uint8_t n)
-{
-	struct euicc_profile p;
-
-	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(sgp_iccid_to_bcd(iccid, p.iccid), SGP_OK);
-	memcpy(p.isdp_aid, (const uint8_t[]){ 0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF,
-					      0x89, 0, 0, 0x10, n }, 16);
-	p.isdp_aid_len = 16;
-	p.state = state;
-	p.profile_class = EUICC_CLASS_OPERATIONAL;
-	snprintf(p.profile_name, sizeof(p.profile_name), "profile %u", n);
-	ck_assert_int_eq(euicc_profile_put(b->tb.euicc, &p), SGP_OK);
-}
-
-static int profile_state(struct bed *b, const char *iccid)
-{
-	struct euicc_profile p;
-	int s;
-
-	ck_assert_int_eq(euicc_profile_find(b->tb.euicc, iccid, &p), SGP_OK);
-	s = p.state;
-	euicc_profile_release(&p);
-	return s;
-}
-
 /* AddInitialEim: the eUICC trusts the lab PKI's eIM key (SGP.32 5.9.18) */
 static void add_initial_eim(struct bed *b)
 {
@@ -359,8 +333,8 @@ static void bed_init(struct bed *b, enum eim_mode mode, bool reachable)
 			 SGP_OK);
 	ck_assert_int_eq(sgp_pki_euicc_get(b->tb.pki, 0, NULL, &b->euicc_cert, NULL), SGP_OK);
 	add_initial_eim(b);
-	put_profile(b, ICCID_A, EUICC_PROFILE_ENABLED, 1);
-	put_profile(b, ICCID_B, EUICC_PROFILE_DISABLED, 2);
+	testbed_put_profile(&b->tb, ICCID_A, EUICC_PROFILE_ENABLED, EUICC_CLASS_OPERATIONAL, 1);
+	testbed_put_profile(&b->tb, ICCID_B, EUICC_PROFILE_DISABLED, EUICC_CLASS_OPERATIONAL, 2);
 
 	ck_assert_int_eq(card_new(b->tb.euicc, &b->card), SGP_OK);
 	b->base = event_base_new();
@@ -447,8 +421,8 @@ START_TEST(test_poll_enable_psmo)
 	ck_assert_int_eq(b.result.counter, 1);
 	ck_assert_str_eq(b.result.eim_id, EIM_ID);
 	ck_assert_uint_eq(b.res.acknowledgements, 1);
-	ck_assert_int_eq(profile_state(&b, ICCID_B), EUICC_PROFILE_ENABLED);
-	ck_assert_int_eq(profile_state(&b, ICCID_A), EUICC_PROFILE_DISABLED);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_B), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_A), EUICC_PROFILE_DISABLED);
 	bed_free(&b);
 }
 END_TEST
@@ -466,8 +440,8 @@ START_TEST(test_poll_bad_signature)
 	ck_assert_uint_eq(b.provides, 1);
 	ck_assert(b.result_ok);
 	ck_assert_int_eq(b.result.kind, EIM_RESULT_ERROR_UNSIGNED);
-	ck_assert_int_eq(profile_state(&b, ICCID_A), EUICC_PROFILE_ENABLED);
-	ck_assert_int_eq(profile_state(&b, ICCID_B), EUICC_PROFILE_DISABLED);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_A), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_B), EUICC_PROFILE_DISABLED);
 	bed_free(&b);
 }
 END_TEST
@@ -489,7 +463,7 @@ START_TEST(test_poll_no_package)
 	ck_assert_int_eq(b.res.outcome, IPA_EIM_POLL_NO_PACKAGE);
 	ck_assert_uint_eq(b.apdus, apdus + 1);
 	ck_assert_uint_eq(b.gets, 2);
-	ck_assert_int_eq(profile_state(&b, ICCID_A), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_A), EUICC_PROFILE_ENABLED);
 	bed_free(&b);
 }
 END_TEST
@@ -510,8 +484,8 @@ START_TEST(test_poll_malformed_der)
 	ck_assert_int_eq(b.res.http_status, 200);
 	apdus = b.apdus;
 	ck_assert_uint_eq(b.provides, 0);
-	ck_assert_int_eq(profile_state(&b, ICCID_A), EUICC_PROFILE_ENABLED);
-	ck_assert_int_eq(profile_state(&b, ICCID_B), EUICC_PROFILE_DISABLED);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_A), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_B), EUICC_PROFILE_DISABLED);
 	/* an HTTP error status is reported as such */
 	b.mode = M_HTTP500;
 	poll_once(&b);
