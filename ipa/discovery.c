@@ -2,7 +2,7 @@
  * ES11 5.8 / 6.6.2) */
 #include "ipa/discovery.h"
 #include "ipa/es10_requests.h"
-#include "ipa/es9_client.h"
+#include "core/es9/client.h"
 #include "core/der/bpp_split.h"
 #include "core/der/der.h"
 #include "core/err.h"
@@ -33,7 +33,7 @@ struct ipa_discovery {
 	struct sgp_fsm_inst *fi;
 	struct ipa_es10 *es10;
 	struct http_client *http;
-	struct ipa_es9_call *call;
+	struct es9_call *call;
 	ipa_discover_done_fn done;
 	void *done_arg;
 	unsigned es10_timeout_ms, es11_timeout_ms;
@@ -140,7 +140,7 @@ static void es10_cb(void *arg, const struct ipa_es10_result *res)
 	sgp_fsm_dispatch(ds->fi, DS_EV_ES10, (void *)res);
 }
 
-static void es11_cb(void *arg, const struct ipa_es9_answer *ans)
+static void es11_cb(void *arg, const struct es9_answer *ans)
 {
 	struct ipa_discovery *ds = arg;
 
@@ -235,7 +235,7 @@ static void es11_send(struct ipa_discovery *ds, uint32_t st, const char *fn,
 	int rc = sgp_fsm_state_chg(ds->fi, st, ds->es11_timeout_ms, 2);
 
 	if (rc == SGP_OK)
-		ds->call = ipa_es11_post(ds->http, ds->res.smds_address, fn, req_desc, req,
+		ds->call = es11_client_post(ds->http, ds->res.smds_address, fn, req_desc, req,
 					 resp_desc, ds->es11_timeout_ms, es11_cb, ds, &rc);
 	if (rc < 0)
 		ds_fail(ds, rc, IPA_CANCEL_UNDEFINED_REASON, "ES11 %s: %s", fn, sgp_strerror(rc));
@@ -247,7 +247,7 @@ static bool ds_timer_cb(struct sgp_fsm_inst *fi, int T)
 
 	(void)T;
 	if (ds->call) {
-		ipa_es9_cancel(ds->call);
+		es9_client_cancel(ds->call);
 		ds->call = NULL;
 	}
 	ipa_es10_forget(ds->es10, ds);
@@ -312,7 +312,7 @@ static void got_challenge(struct ipa_discovery *ds, const uint8_t *a, size_t n)
 	req.euicc_info1 = ds->euicc_info1;
 	req.smdp_address = ds->res.smds_address;
 	es11_send(ds, DS_WAIT_INITIATE_AUTH, "initiateAuthentication",
-		  &ipa_es11_initiate_authentication_req_desc, &req,
+		  &es11_initiate_authentication_req_desc, &req,
 		  &es9_initiate_authentication_resp_desc);
 }
 
@@ -485,7 +485,7 @@ static void es10_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 static void es11_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct ipa_discovery *ds = fi->priv;
-	const struct ipa_es9_answer *ans = data;
+	const struct es9_answer *ans = data;
 
 	(void)event;
 	if (ans->rc < 0) {
@@ -572,7 +572,7 @@ void ipa_discover_free(struct ipa_discovery *ds)
 	if (!ds)
 		return;
 	if (ds->call)
-		ipa_es9_cancel(ds->call);
+		es9_client_cancel(ds->call);
 	ipa_es10_forget(ds->es10, ds);
 	ds->fi->priv = NULL;
 	sgp_fsm_term(ds->fi, SGP_FSM_TERM_REQUEST);

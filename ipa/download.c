@@ -94,7 +94,7 @@ static void es10_cb(void *arg, const struct ipa_es10_result *res)
 	sgp_fsm_dispatch(d->fi, DL_EV_ES10, (void *)res);
 }
 
-static void es9_cb(void *arg, const struct ipa_es9_answer *ans)
+static void es9_cb(void *arg, const struct es9_answer *ans)
 {
 	struct ipa_download *d = arg;
 
@@ -121,7 +121,7 @@ int dl_es9(struct ipa_download *d, uint32_t st, const char *function,
 
 	if (rc < 0)
 		return rc;
-	d->call = ipa_es9_post(d->http, d->address, function, req_desc, req, resp_desc,
+	d->call = es9_client_post(d->http, d->address, function, req_desc, req, resp_desc,
 			       d->es9_timeout_ms, es9_cb, d, &rc);
 	return rc;
 }
@@ -179,7 +179,7 @@ static bool dl_timer_cb(struct sgp_fsm_inst *fi, int T)
 
 	(void)T;
 	if (d->call) {
-		ipa_es9_cancel(d->call);
+		es9_client_cancel(d->call);
 		d->call = NULL;
 	}
 	ipa_es10_forget(d->es10, d);
@@ -303,7 +303,7 @@ void ipa_download_free(struct ipa_download *d)
 	if (!d)
 		return;
 	if (d->call)
-		ipa_es9_cancel(d->call);
+		es9_client_cancel(d->call);
 	ipa_es10_forget(d->es10, d);
 	d->fi->priv = NULL;
 	sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);

@@ -4,7 +4,7 @@
 #define SGP_IPA_DOWNLOAD_INT_H
 
 #include "ipa/download.h"
-#include "ipa/es9_client.h"
+#include "core/es9/client.h"
 #include "core/buf.h"
 #include "core/der/bpp_split.h"
 #include "core/fsm.h"
@@ -31,7 +31,7 @@ enum dl_state {
 enum dl_event {
 	DL_EV_START,
 	DL_EV_ES10,	/* data: const struct ipa_es10_result * */
-	DL_EV_ES9,	/* data: const struct ipa_es9_answer * */
+	DL_EV_ES9,	/* data: const struct es9_answer * */
 	DL_NUM_EVENTS,
 };
 
@@ -39,7 +39,7 @@ struct ipa_download {
 	struct sgp_fsm_inst *fi;
 	struct ipa_es10 *es10;
 	struct http_client *http;
-	struct ipa_es9_call *call;
+	struct es9_call *call;
 	ipa_download_done_fn done;
 	void *done_arg;
 	ipa_download_consent_fn consent;
@@ -77,7 +77,7 @@ void dl_fail(struct ipa_download *d, int rc, int reason, const char *fmt, ...)
 /* download_steps.c */
 void dl_begin(struct ipa_download *d);
 void dl_on_es10(struct ipa_download *d, const struct ipa_es10_result *res);
-void dl_on_es9(struct ipa_download *d, const struct ipa_es9_answer *ans);
+void dl_on_es9(struct ipa_download *d, const struct es9_answer *ans);
 int dl_cancel_session(struct ipa_download *d, int reason);
 
 #endif

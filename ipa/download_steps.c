@@ -483,7 +483,7 @@ static void got_bpp(struct ipa_download *d, const struct es9_get_bound_profile_p
 	load_next(d);
 }
 
-void dl_on_es9(struct ipa_download *d, const struct ipa_es9_answer *ans)
+void dl_on_es9(struct ipa_download *d, const struct es9_answer *ans)
 {
 	uint32_t st = d->fi->state;
 

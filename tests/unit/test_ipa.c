@@ -7,7 +7,7 @@
 #include "ipa/apdu_transport.h"
 #include "ipa/download.h"
 #include "ipa/es10_client.h"
-#include "ipa/es9_client.h"
+#include "core/es9/client.h"
 #include "core/der/der.h"
 #include "core/crypto/key.h"
 #include "sim/card.h"

@@ -1,6 +1,6 @@
-/* sgp32lab: the IPA's ES9+ / ES11 client (SGP.22 6.5, 6.6; JSON binding
+/* sgp32lab: the ES9+ / ES11 client of the IPA and of the eIM (SGP.22 6.5, 6.6; JSON binding
  * of core/es9) */
-#include "ipa/es9_client.h"
+#include "core/es9/client.h"
 #include "core/err.h"
 #include "core/log.h"
 
@@ -11,10 +11,10 @@
 
 #define ES9_MAX_URL 512
 
-struct ipa_es9_call {
+struct es9_call {
 	struct http_call *http;
 	const struct json_msg_desc *resp_desc;
-	ipa_es9_cb cb;
+	es9_answer_cb cb;
 	void *arg;
 	char function[40];
 };
@@ -31,7 +31,7 @@ static const struct json_field es11_ia_req[] = {
 	{ "smdsAddress", JF_STRING, offsetof(struct es9_initiate_authentication_req, smdp_address),
 	  0, JF_MANDATORY, 1, 255 },
 };
-const struct json_msg_desc ipa_es11_initiate_authentication_req_desc = {
+const struct json_msg_desc es11_initiate_authentication_req_desc = {
 	"ES11 InitiateAuthenticationRequest", sizeof(struct es9_initiate_authentication_req),
 	es11_ia_req, sizeof(es11_ia_req) / sizeof(es11_ia_req[0]),
 };
@@ -42,7 +42,7 @@ static void copy_str(char *dst, size_t size, const char *s)
 }
 
 /* Every response struct of core/es9 starts with its header (6.5.1.4). */
-static void read_status(struct ipa_es9_answer *a)
+static void read_status(struct es9_answer *a)
 {
 	const struct es_resp_header *h = a->resp;
 
@@ -58,8 +58,8 @@ static void read_status(struct ipa_es9_answer *a)
 
 static void on_http(const struct http_result *res, void *arg)
 {
-	struct ipa_es9_call *call = arg;
-	struct ipa_es9_answer a = { .http_status = res->status };
+	struct es9_call *call = arg;
+	struct es9_answer a = { .http_status = res->status };
 	struct json_msg_error jerr;
 	void *msg = NULL;
 	int rc;
@@ -90,7 +90,7 @@ static void on_http(const struct http_result *res, void *arg)
 		}
 	}
 	if (a.rc < 0)
-		LOGP(DIPA, LOGL_NOTICE, "es9 %s: %s %s/%s %s", call->function, sgp_strerror(a.rc),
+		LOGP(DHTTP, LOGL_NOTICE, "es9 %s: %s %s/%s %s", call->function, sgp_strerror(a.rc),
 		     a.subject_code, a.reason_code, a.message);
 	call->cb(call->arg, &a);
 	if (msg) {
@@ -100,18 +100,18 @@ static void on_http(const struct http_result *res, void *arg)
 	free(call);
 }
 
-static struct ipa_es9_call *post(struct http_client *http, const char *prefix,
+static struct es9_call *post(struct http_client *http, const char *prefix,
 				 const char *address, const char *function,
 				 const struct json_msg_desc *req_desc, const void *req,
 				 const struct json_msg_desc *resp_desc, unsigned timeout_ms,
-				 ipa_es9_cb cb, void *arg, int *err)
+				 es9_answer_cb cb, void *arg, int *err)
 {
 	static const struct http_header hdrs[] = {
 		{ ES9_ADMIN_PROTOCOL_HDR, ES9_ADMIN_PROTOCOL },
 		{ "User-Agent", ES9_USER_AGENT },
 		{ NULL, NULL },
 	};
-	struct ipa_es9_call *call = NULL;
+	struct es9_call *call = NULL;
 	char url[ES9_MAX_URL];
 	char *body = NULL;
 	size_t body_len = 0;
@@ -146,7 +146,7 @@ static struct ipa_es9_call *post(struct http_client *http, const char *prefix,
 			rc = SGP_ERR_IO;
 		goto out;
 	}
-	LOGP(DIPA, LOGL_DEBUG, "es9: POST %s", url);
+	LOGP(DHTTP, LOGL_DEBUG, "es9: POST %s", url);
 out:
 	free(body);
 	if (rc < 0) {
@@ -158,25 +158,25 @@ out:
 	return call;
 }
 
-struct ipa_es9_call *ipa_es9_post(struct http_client *http, const char *address,
+struct es9_call *es9_client_post(struct http_client *http, const char *address,
 				  const char *function, const struct json_msg_desc *req_desc,
 				  const void *req, const struct json_msg_desc *resp_desc,
-				  unsigned timeout_ms, ipa_es9_cb cb, void *arg, int *err)
+				  unsigned timeout_ms, es9_answer_cb cb, void *arg, int *err)
 {
 	return post(http, ES9_PATH_PREFIX, address, function, req_desc, req, resp_desc,
 		    timeout_ms, cb, arg, err);
 }
 
-struct ipa_es9_call *ipa_es11_post(struct http_client *http, const char *address,
+struct es9_call *es11_client_post(struct http_client *http, const char *address,
 				   const char *function, const struct json_msg_desc *req_desc,
 				   const void *req, const struct json_msg_desc *resp_desc,
-				   unsigned timeout_ms, ipa_es9_cb cb, void *arg, int *err)
+				   unsigned timeout_ms, es9_answer_cb cb, void *arg, int *err)
 {
 	return post(http, ES11_PATH_PREFIX, address, function, req_desc, req, resp_desc,
 		    timeout_ms, cb, arg, err);
 }
 
-void ipa_es9_cancel(struct ipa_es9_call *call)
+void es9_client_cancel(struct es9_call *call)
 {
 	if (!call)
 		return;

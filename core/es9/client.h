@@ -1,4 +1,5 @@
-/* sgp32lab: the IPA's ES9+ and ES11 client — HTTPS POSTs of the JSON
+/* sgp32lab: the ES9+ and ES11 client (of the IPA, and of the eIM when it
+ * relays an indirect download) — HTTPS POSTs of the JSON
  * binding (SGP.22 v2.5 6.5 / 6.6) to an SM-DP+ or SM-DS, on the shared
  * binding core/es9 (request / response structs and their descriptors).
  *
@@ -15,8 +16,8 @@
  * Ownership: the client borrows the http_client (core/http), which carries
  * the TLS trust (ca_file of the lab CI).  The request struct is only read
  * during the post call. */
-#ifndef SGP_IPA_ES9_CLIENT_H
-#define SGP_IPA_ES9_CLIENT_H
+#ifndef SGP_CORE_ES9_CLIENT_H
+#define SGP_CORE_ES9_CLIENT_H
 
 #include "core/buf.h"
 #include "core/es9/es9.h"
@@ -25,7 +26,7 @@
 #include <stdbool.h>
 
 /* The outcome of one call. */
-struct ipa_es9_answer {
+struct es9_answer {
 	int rc;			/* 0: Executed-Success (body in resp);
 				 * SGP_ERR_PEER: Failed (status codes below) or an
 				 * HTTP status other than 200/204;
@@ -41,28 +42,28 @@ struct ipa_es9_answer {
 				 * NULL otherwise (HTTP 204, errors) */
 };
 
-typedef void (*ipa_es9_cb)(void *arg, const struct ipa_es9_answer *ans);
+typedef void (*es9_answer_cb)(void *arg, const struct es9_answer *ans);
 
-struct ipa_es9_call;
+struct es9_call;
 
 /* POST req (a struct of req_desc) to the ES9+ function at address
  * ("host[:port]"); the answer is decoded as resp_desc (es9_status_resp_desc
  * for functions answering only a header).  Returns the call, or NULL with
  * *err; the callback then never runs. */
-struct ipa_es9_call *ipa_es9_post(struct http_client *http, const char *address,
+struct es9_call *es9_client_post(struct http_client *http, const char *address,
 				  const char *function, const struct json_msg_desc *req_desc,
 				  const void *req, const struct json_msg_desc *resp_desc,
-				  unsigned timeout_ms, ipa_es9_cb cb, void *arg, int *err);
+				  unsigned timeout_ms, es9_answer_cb cb, void *arg, int *err);
 /* The same for an ES11 function of an SM-DS (path /gsma/rsp2/es11/). */
-struct ipa_es9_call *ipa_es11_post(struct http_client *http, const char *address,
+struct es9_call *es11_client_post(struct http_client *http, const char *address,
 				   const char *function, const struct json_msg_desc *req_desc,
 				   const void *req, const struct json_msg_desc *resp_desc,
-				   unsigned timeout_ms, ipa_es9_cb cb, void *arg, int *err);
+				   unsigned timeout_ms, es9_answer_cb cb, void *arg, int *err);
 /* Cancel a pending call: its callback never runs. */
-void ipa_es9_cancel(struct ipa_es9_call *call);
+void es9_client_cancel(struct es9_call *call);
 
 /* ES11.InitiateAuthentication request (6.6.2.1): as ES9+'s but the
  * address member is smdsAddress. */
-extern const struct json_msg_desc ipa_es11_initiate_authentication_req_desc;
+extern const struct json_msg_desc es11_initiate_authentication_req_desc;
 
 #endif
