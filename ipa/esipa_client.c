@@ -17,6 +17,7 @@ struct ipa_esipa_call {
 	struct http_call *http;
 	ipa_esipa_cb cb;
 	void *arg;
+	bool raw;		/* the caller checks the answer (ipa_esipa_post_raw) */
 };
 
 int ipa_esipa_encode(const struct EsipaMessageFromIpaToEim *msg, struct sgp_buf *out,
@@ -127,6 +128,10 @@ static void on_http(const struct http_result *res, void *arg)
 		snprintf(a.message, sizeof(a.message), "content type %.100s, not %s",
 			 res->content_type ? res->content_type : "(none)",
 			 IPA_ESIPA_CONTENT_TYPE);
+	} else if (call->raw) {
+		a.rc = SGP_OK;
+		a.der = res->body;
+		a.der_len = res->body_len;
 	} else if (ipa_esipa_decode(res->body, res->body_len, &msg, &err) < 0) {
 		a.rc = err.code == SGP_ERR_NOMEM ? SGP_ERR_NOMEM : SGP_ERR_PARSE;
 		snprintf(a.message, sizeof(a.message),
@@ -145,9 +150,9 @@ static void on_http(const struct http_result *res, void *arg)
 	free(call);
 }
 
-struct ipa_esipa_call *ipa_esipa_post(struct http_client *http, const char *url,
-				      const uint8_t *der, size_t len, unsigned timeout_ms,
-				      ipa_esipa_cb cb, void *arg, int *err)
+static struct ipa_esipa_call *post(struct http_client *http, const char *url,
+				   const uint8_t *der, size_t len, unsigned timeout_ms, bool raw,
+				   ipa_esipa_cb cb, void *arg, int *err)
 {
 	static const struct http_header hdrs[] = {
 		{ "X-Admin-Protocol", "gsma/rsp/v2.5.0" },
@@ -168,6 +173,7 @@ struct ipa_esipa_call *ipa_esipa_post(struct http_client *http, const char *url,
 	}
 	call->cb = cb;
 	call->arg = arg;
+	call->raw = raw;
 	call->http = http_client_post(http, url, IPA_ESIPA_CONTENT_TYPE, der, len, hdrs,
 				      timeout_ms, on_http, call, &rc);
 	if (!call->http) {
@@ -184,6 +190,20 @@ out:
 	if (err)
 		*err = rc;
 	return call;
+}
+
+struct ipa_esipa_call *ipa_esipa_post(struct http_client *http, const char *url,
+				      const uint8_t *der, size_t len, unsigned timeout_ms,
+				      ipa_esipa_cb cb, void *arg, int *err)
+{
+	return post(http, url, der, len, timeout_ms, false, cb, arg, err);
+}
+
+struct ipa_esipa_call *ipa_esipa_post_raw(struct http_client *http, const char *url,
+					  const uint8_t *der, size_t len, unsigned timeout_ms,
+					  ipa_esipa_cb cb, void *arg, int *err)
+{
+	return post(http, url, der, len, timeout_ms, true, cb, arg, err);
 }
 
 void ipa_esipa_cancel(struct ipa_esipa_call *call)

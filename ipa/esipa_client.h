@@ -67,6 +67,13 @@ int ipa_esipa_build_provide_result(const uint8_t *eid, const uint8_t *epr, size_
 struct ipa_esipa_call *ipa_esipa_post(struct http_client *http, const char *url,
 				      const uint8_t *der, size_t len, unsigned timeout_ms,
 				      ipa_esipa_cb cb, void *arg, int *err);
+/* The same, but the answer is handed over undecoded (msg NULL, der set):
+ * for the indirect download, whose caller checks it with core/esipa (a
+ * Bound Profile Package does not pass asn1c's decoder, see
+ * core/esipa/esipa_map.c). */
+struct ipa_esipa_call *ipa_esipa_post_raw(struct http_client *http, const char *url,
+					  const uint8_t *der, size_t len, unsigned timeout_ms,
+					  ipa_esipa_cb cb, void *arg, int *err);
 /* Cancel a pending call: its callback never runs. */
 void ipa_esipa_cancel(struct ipa_esipa_call *call);
 
