@@ -1,6 +1,8 @@
 /* sgp32lab: the eIM's ESipa server, ASN.1 binding (SGP.32 v1.2 6.1, 6.3) */
 #include "eim/esipa_server.h"
+#include "eim/esipa_relay.h"
 #include "eim/package.h"
+#include "core/esipa/esipa_map.h"
 #include "core/clock.h"
 #include "core/der/der.h"
 #include "core/err.h"
@@ -25,6 +27,8 @@ struct eim_server {
 	const struct sgp_pki *pki;
 	char eim_id[129];
 	struct eim_server_stats stats;
+	struct http_client *es9;	/* the relay's ES9+ client */
+	struct eim_relay *relay;
 };
 
 static void handle_esipa(struct http_request *req, void *arg);
@@ -59,6 +63,22 @@ struct eim_server *eim_server_new(struct event_base *base, const struct eim_serv
 	rc = http_server_add_route(s->http, ESIPA_PATH, false, handle_esipa, s);
 	if (rc)
 		goto out;
+	if (s->clock) {
+		struct http_tls_cfg tls = { .ca_file = cfg->es9_ca_file };
+		struct http_client_cfg hc = { .name = "eim-es9", .tls = &tls };
+		struct eim_relay_cfg rc_cfg = {
+			.store = s->store, .clock = s->clock, .timeout_ms = cfg->relay_timeout_ms,
+			.smdp_addresses = cfg->relay_smdp_addresses,
+		};
+
+		s->es9 = http_client_new(base, &hc, &rc);
+		if (!s->es9)
+			goto out;
+		rc_cfg.http = s->es9;
+		s->relay = eim_relay_new(&rc_cfg, &rc);
+		if (!s->relay)
+			goto out;
+	}
 	LOGP(DEIM, LOGL_INFO, "eim(%s): ESipa on port %u", s->eim_id, http_server_port(s->http));
 out:
 	if (rc) {
@@ -74,13 +94,20 @@ void eim_server_free(struct eim_server *s)
 {
 	if (!s)
 		return;
+	eim_relay_free(s->relay);
 	http_server_free(s->http);
+	http_client_free(s->es9);
 	free(s);
 }
 
 uint16_t eim_server_port(const struct eim_server *s)
 {
 	return http_server_port(s->http);
+}
+
+struct eim_relay *eim_server_relay(struct eim_server *s)
+{
+	return s->relay;
 }
 
 void eim_server_get_stats(const struct eim_server *s, struct eim_server_stats *st)
@@ -501,6 +528,24 @@ out:
 	eim_device_release(&d);
 }
 
+/* A malformed request of a relayed function: its undefinedError. */
+static bool relay_error(struct eim_server *s, struct http_request *req, const uint8_t *body,
+			size_t len)
+{
+	struct sgp_buf der = SGP_BUF_INIT;
+	enum es9_function f;
+	bool done = false;
+
+	if (esipa_function_of(body, len, &f) == SGP_OK && f != ES9_HANDLE_NOTIFICATION &&
+	    esipa_resp_error(f, ESIPA_UNDEFINED_ERROR, &der) == SGP_OK) {
+		s->stats.refused++;
+		http_request_reply(req, 200, ESIPA_CONTENT_TYPE, NULL, der.data, der.len);
+		done = true;
+	}
+	sgp_buf_free(&der);
+	return done;
+}
+
 static void handle_esipa(struct http_request *req, void *arg)
 {
 	struct eim_server *s = arg;
@@ -526,6 +571,8 @@ static void handle_esipa(struct http_request *req, void *arg)
 		else if (len >= 2 && body[0] == 0xBF && body[1] == 0x50)
 			reply_provide_error(s, req,
 					    ProvideEimPackageResultResponse__provideEimPackageResultError_undefinedError);
+		else if (s->relay && relay_error(s, req, body, len))
+			;	/* the relayed function's undefinedError */
 		else {
 			s->stats.refused++;
 			http_request_reply(req, 400, NULL, NULL, NULL, 0);
@@ -539,6 +586,25 @@ static void handle_esipa(struct http_request *req, void *arg)
 	case EsipaMessageFromIpaToEim_PR_provideEimPackageResult:
 		provide_eim_package_result(s, req, &m->choice.provideEimPackageResult);
 		break;
+	case EsipaMessageFromIpaToEim_PR_handleNotificationEsipa:
+		/* SGP.32 6.3.2.4: a result sent as notification */
+		if (m->choice.handleNotificationEsipa.present ==
+		    HandleNotificationEsipa_PR_provideEimPackageResult) {
+			provide_eim_package_result(s, req,
+						   &m->choice.handleNotificationEsipa.choice.provideEimPackageResult);
+			break;
+		}
+		/* pendingNotification goes to the relay */
+		__attribute__((fallthrough));
+	case EsipaMessageFromIpaToEim_PR_initiateAuthenticationRequestEsipa:
+	case EsipaMessageFromIpaToEim_PR_authenticateClientRequestEsipa:
+	case EsipaMessageFromIpaToEim_PR_getBoundProfilePackageRequestEsipa:
+	case EsipaMessageFromIpaToEim_PR_cancelSessionRequestEsipa:
+		if (s->relay) {
+			eim_relay_handle(s->relay, req, body, len);
+			break;
+		}
+		__attribute__((fallthrough));
 	default:
 		LOGP(DEIM, LOGL_ERROR, "eim(%s): ESipa function %d not served yet", s->eim_id,
 		     (int)m->present);

@@ -15,6 +15,11 @@
  *     error.  Anything that does not verify or match (unknown package, a
  *     package never delivered, a result already recorded) is answered
  *     provideEimPackageResultError undefinedError and nothing is recorded.
+ *   ESipa.InitiateAuthentication, AuthenticateClient,
+ *     GetBoundProfilePackage, CancelSession, HandleNotification
+ *     (pendingNotification): relayed to the SM-DP+ (eim/esipa_relay.h);
+ *     HandleNotification carrying provideEimPackageResult is served as
+ *     ESipa.ProvideEimPackageResult.
  * A body that is not a well-formed message gets HTTP 400 (or, when its tag
  * names the function, that function's undefinedError).
  *
@@ -49,12 +54,18 @@ struct eim_server_cfg {
 	const struct sgp_key *sk_eim;	/* signs eUICC packages */
 	const struct sgp_pki *pki;	/* NULL: eUICC certificates taken as given */
 	struct http_server_cfg http;	/* listener; http.tls with the EIMTLS files */
+	/* the indirect download relay (eim/esipa_relay.h; needs clock) */
+	const char *es9_ca_file;	/* the SM-DP+'s TLS trust (the lab CI); NULL: system */
+	const char *const *relay_smdp_addresses; /* NULL-terminated; NULL: relay to any */
+	unsigned relay_timeout_ms;	/* per ES9+ call, lab clock; 0: 30 s */
 };
 
 struct eim_server *eim_server_new(struct event_base *base, const struct eim_server_cfg *cfg,
 				  int *err);
 void eim_server_free(struct eim_server *s);
 uint16_t eim_server_port(const struct eim_server *s);
+/* The relay of the indirect download (NULL without a clock). */
+struct eim_relay *eim_server_relay(struct eim_server *s);
 
 struct eim_server_stats {
 	unsigned long requests, refused, delivered, results;

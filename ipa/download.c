@@ -3,6 +3,7 @@
 #include "core/ac.h"
 #include "ipa/download_int.h"
 #include "core/err.h"
+#include "core/esipa/esipa_map.h"
 #include "core/fsm.h"
 #include "core/log.h"
 
@@ -112,7 +113,72 @@ int dl_es10(struct ipa_download *d, uint32_t st, const uint8_t *cmd, size_t len)
 	return rc;
 }
 
-/* Move to st and POST req (a struct of req_desc) to the SM-DP+. */
+/* Indirect mode: the eIM's ESipa answer as the ES9+ answer the FSM
+ * expects (core/esipa maps an ESipa error to its ES9+ status codes). */
+static void esipa_cb(void *arg, const struct ipa_esipa_answer *ea)
+{
+	struct ipa_download *d = arg;
+	const struct json_msg_desc *desc = esipa_es9_resp_desc(d->esipa_fn);
+	struct es9_answer a = { .rc = ea->rc, .http_status = ea->http_status };
+	void *resp = NULL;
+	long code = -1;
+
+	d->esipa_call = NULL;
+	snprintf(a.message, sizeof(a.message), "%.159s", ea->message);
+	if (a.rc == SGP_OK && d->esipa_fn == ES9_HANDLE_NOTIFICATION && ea->der_len) {
+		a.rc = SGP_ERR_PARSE;	/* handleNotification has no answer: 204 */
+		snprintf(a.message, sizeof(a.message), "an answer to handleNotification");
+	} else if (a.rc == SGP_OK && d->esipa_fn != ES9_HANDLE_NOTIFICATION) {
+		resp = calloc(1, desc->size);
+		a.rc = !resp ? SGP_ERR_NOMEM : !ea->der_len ? SGP_ERR_PARSE :
+		       esipa_resp_to_es9(d->esipa_fn, ea->der, ea->der_len, resp, &code);
+		if (a.rc == SGP_OK) {
+			es9_answer_read_status(&a, resp);
+			if (a.rc < 0)
+				LOGPFSM(d->fi, LOGL_NOTICE, "eIM: %s", a.message);
+		} else {
+			snprintf(a.message, sizeof(a.message), "not a valid ESipa answer");
+		}
+		if (a.rc == SGP_OK)
+			a.resp = resp;
+	}
+	sgp_fsm_dispatch(d->fi, DL_EV_ES9, &a);
+	if (resp) {
+		json_msg_free(desc, resp);
+		free(resp);
+	}
+}
+
+static int dl_esipa(struct ipa_download *d, const char *function,
+		    const struct json_msg_desc *req_desc, const void *req)
+{
+	struct sgp_buf der = SGP_BUF_INIT;
+	int f = es9_function_from_name(function);
+	int rc;
+
+	if (f < 0 || esipa_es9_req_desc((enum es9_function)f) != req_desc)
+		return SGP_ERR_INVAL;
+	d->esipa_fn = (enum es9_function)f;
+	rc = esipa_req_from_es9(d->esipa_fn, req, d->eim_tid, d->eim_tid_len, &der);
+	if (rc == SGP_OK)
+		d->esipa_call = ipa_esipa_post_raw(d->http, d->eim_url, der.data, der.len,
+						   d->es9_timeout_ms, esipa_cb, d, &rc);
+	sgp_buf_free(&der);
+	return rc;
+}
+
+void dl_cancel_call(struct ipa_download *d)
+{
+	if (d->call)
+		es9_client_cancel(d->call);
+	if (d->esipa_call)
+		ipa_esipa_cancel(d->esipa_call);
+	d->call = NULL;
+	d->esipa_call = NULL;
+}
+
+/* Move to st and send req (a struct of req_desc) to the SM-DP+: over ES9+,
+ * or in indirect mode as ESipa to the eIM. */
 int dl_es9(struct ipa_download *d, uint32_t st, const char *function,
 	   const struct json_msg_desc *req_desc, const void *req,
 	   const struct json_msg_desc *resp_desc)
@@ -121,6 +187,8 @@ int dl_es9(struct ipa_download *d, uint32_t st, const char *function,
 
 	if (rc < 0)
 		return rc;
+	if (d->eim_url)
+		return dl_esipa(d, function, req_desc, req);
 	d->call = es9_client_post(d->http, d->address, function, req_desc, req, resp_desc,
 			       d->es9_timeout_ms, es9_cb, d, &rc);
 	return rc;
@@ -178,10 +246,7 @@ static bool dl_timer_cb(struct sgp_fsm_inst *fi, int T)
 	struct ipa_download *d = fi->priv;
 
 	(void)T;
-	if (d->call) {
-		es9_client_cancel(d->call);
-		d->call = NULL;
-	}
+	dl_cancel_call(d);
 	ipa_es10_forget(d->es10, d);
 	LOGPFSM(fi, LOGL_NOTICE, "no answer in time");
 	if (d->cancelling)	/* the cancel itself got stuck: give up */
@@ -220,6 +285,7 @@ static void dl_free_fields(struct ipa_download *d)
 	sgp_buf_free(&d->pir);
 	free(d->bpp_cmds);
 	free(d->cc);
+	free(d->eim_url);
 	free(d);
 }
 
@@ -277,6 +343,16 @@ int ipa_download_start(const struct ipa_download_cfg *cfg, struct ipa_download *
 	}
 	if (rc == SGP_OK && cfg->confirmation_code && !(d->cc = strdup(cfg->confirmation_code)))
 		rc = SGP_ERR_NOMEM;
+	if (rc == SGP_OK && cfg->eim_url && !(d->eim_url = strdup(cfg->eim_url)))
+		rc = SGP_ERR_NOMEM;
+	if (rc == SGP_OK && cfg->eim_transaction_id_len) {
+		if (!cfg->eim_transaction_id || cfg->eim_transaction_id_len > sizeof(d->eim_tid))
+			rc = SGP_ERR_INVAL;
+		else {
+			memcpy(d->eim_tid, cfg->eim_transaction_id, cfg->eim_transaction_id_len);
+			d->eim_tid_len = cfg->eim_transaction_id_len;
+		}
+	}
 	if (rc == SGP_OK) {
 		d->fi = sgp_fsm_inst_alloc(&dl_fsm, cfg->clock, cfg->id ? cfg->id : "1", d);
 		if (!d->fi)
@@ -302,8 +378,7 @@ void ipa_download_free(struct ipa_download *d)
 {
 	if (!d)
 		return;
-	if (d->call)
-		es9_client_cancel(d->call);
+	dl_cancel_call(d);
 	ipa_es10_forget(d->es10, d);
 	d->fi->priv = NULL;
 	sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);

@@ -14,6 +14,11 @@
  *   ES10b RemoveNotificationFromList
  * and MANAGE CHANNEL close at the end.
  *
+ * Indirect mode (SGP.32 3.2.3.2, cfg.eim_url set): the same steps, but
+ * each ES9+ function goes as its ESipa counterpart to the eIM, which
+ * relays it to the SM-DP+ (core/esipa maps both ways; the result carries
+ * the ES9+ status codes the ESipa errors stand for).
+ *
  * Any failure once the eUICC holds a session: ES10b CancelSession with the
  * SGP.22 CancelSessionReason (5.7.14) that fits, then ES9+ cancelSession
  * with the eUICC's signed answer.  Every wait has a timeout on the lab
@@ -92,6 +97,9 @@ struct ipa_download_cfg {
 	ipa_download_done_fn done;
 	void *arg;
 	const char *id;				/* for log lines; NULL: "1" */
+	const char *eim_url;  /* non-NULL: indirect — the ES9+ functions go as ESipa to this eIM URL */
+	const uint8_t *eim_transaction_id; size_t eim_transaction_id_len;
+	/* (sent in InitiateAuthenticationRequestEsipa; SGP.32 3.2.3.2) */
 };
 
 /* Start a download.  0: done runs later, exactly once (unless freed);

@@ -5,6 +5,7 @@
 
 #include "ipa/download.h"
 #include "core/es9/client.h"
+#include "ipa/esipa_client.h"
 #include "core/buf.h"
 #include "core/der/bpp_split.h"
 #include "core/fsm.h"
@@ -40,6 +41,11 @@ struct ipa_download {
 	struct ipa_es10 *es10;
 	struct http_client *http;
 	struct es9_call *call;
+	struct ipa_esipa_call *esipa_call;	/* indirect mode */
+	char *eim_url;				/* NULL: direct */
+	uint8_t eim_tid[16];
+	size_t eim_tid_len;
+	enum es9_function esipa_fn;		/* the function in flight */
 	ipa_download_done_fn done;
 	void *done_arg;
 	ipa_download_consent_fn consent;
@@ -67,6 +73,8 @@ struct ipa_download {
 const struct sgp_fsm *ipa_download_fsm(void);
 
 int dl_es10(struct ipa_download *d, uint32_t st, const uint8_t *cmd, size_t len);
+/* Cancel the ES9+ (or ESipa) call in flight, if any. */
+void dl_cancel_call(struct ipa_download *d);
 int dl_es9(struct ipa_download *d, uint32_t st, const char *function,
 	   const struct json_msg_desc *req_desc, const void *req,
 	   const struct json_msg_desc *resp_desc);

@@ -42,9 +42,9 @@ static void copy_str(char *dst, size_t size, const char *s)
 }
 
 /* Every response struct of core/es9 starts with its header (6.5.1.4). */
-static void read_status(struct es9_answer *a)
+void es9_answer_read_status(struct es9_answer *a, const void *resp)
 {
-	const struct es_resp_header *h = a->resp;
+	const struct es_resp_header *h = resp;
 
 	copy_str(a->status, sizeof(a->status), es_exec_status_str(h->status));
 	if (h->has_status_code_data) {
@@ -84,7 +84,7 @@ static void on_http(const struct http_result *res, void *arg)
 				 jerr.field, jerr.field[0] ? ": " : "", jerr.text);
 		} else {
 			a.resp = msg;
-			read_status(&a);
+			es9_answer_read_status(&a, msg);
 			if (a.rc < 0)
 				a.resp = NULL;
 		}

@@ -59,6 +59,10 @@ struct es9_call *es11_client_post(struct http_client *http, const char *address,
 				   const char *function, const struct json_msg_desc *req_desc,
 				   const void *req, const struct json_msg_desc *resp_desc,
 				   unsigned timeout_ms, es9_answer_cb cb, void *arg, int *err);
+/* Fill a's rc, status and statusCodeData from the header of resp (any
+ * response struct of core/es9: it starts with struct es_resp_header). */
+void es9_answer_read_status(struct es9_answer *a, const void *resp);
+
 /* Cancel a pending call: its callback never runs. */
 void es9_client_cancel(struct es9_call *call);
 

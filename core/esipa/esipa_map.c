@@ -72,6 +72,16 @@ uint32_t esipa_fn_tag(enum es9_function f)
 	return (unsigned)f < ES9_FUNCTION_COUNT ? tags[f] : 0;
 }
 
+int esipa_function_of(const uint8_t *der, size_t len, enum es9_function *f)
+{
+	for (int i = 0; der && len >= 2 && der[0] == 0xBF && i < ES9_FUNCTION_COUNT; i++)
+		if (der[1] == (esipa_fn_tag((enum es9_function)i) & 0xFF)) {
+			*f = (enum es9_function)i;
+			return SGP_OK;
+		}
+	return SGP_ERR_NOTFOUND;
+}
+
 int esipa_next_tlv(const uint8_t **p, size_t *len, struct esipa_tlv *t)
 {
 	size_t h;

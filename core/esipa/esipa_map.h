@@ -87,6 +87,9 @@ struct esipa_req {
  * SGP_ERR_UNSUPPORTED for a compact form. */
 int esipa_req_to_es9(const uint8_t *der, size_t len, struct esipa_req *out);
 void esipa_req_free(struct esipa_req *r);
+/* The function of an ESipa message of the five, from its outer tag alone
+ * (for answering a malformed one with its function's error). */
+int esipa_function_of(const uint8_t *der, size_t len, enum es9_function *f);
 
 /* The EsipaMessageFromEimToIpa answering f after the SM-DP+'s answer ans
  * (core/es9/client.h): ans->rc 0 maps the response struct, a refusal its
