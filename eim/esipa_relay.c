@@ -208,6 +208,8 @@ static void on_es9(void *arg, const struct es9_answer *ans)
 		track(c, ans);
 	else if (ans->rc != SGP_ERR_PEER)
 		c->r->stats.failed++;
+	else if (c->q.fn == ES9_CANCEL_SESSION)	/* refused: the SM-DP+ has no session */
+		session_end(c->r, &c->q.u.cs.transaction_id);
 	LOGP(DEIM, LOGL_INFO, "eim relay: %s at %s: %s%s%s%s%s", es9_function_name(c->q.fn),
 	     c->addr, sgp_strerror(ans->rc), ans->subject_code[0] ? " " : "", ans->subject_code,
 	     ans->reason_code[0] ? "/" : "", ans->reason_code);

@@ -16,6 +16,7 @@
  * certificate and signs with its eIM key; the IPA reaches it over HTTPS
  * (the ASN.1 binding) and its eUICC over the vpcd socket. */
 #include "lab/lab.h"
+#include "lab/lab_eim.h"
 #include "lab/lab_card.h"
 #include "lab/lab_euicc.h"
 #include "lab/lab_pki.h"
@@ -47,7 +48,7 @@ struct lab_eim {
 	struct eim_server *srv;
 	struct sgp_key *sk;
 	char address[64];
-	char cert[4200], key[4200];
+	char cert[4200], key[4200], ci[4200];
 	struct lab_eim_poll *polls;	/* per device */
 	size_t n_polls;
 };
@@ -80,8 +81,10 @@ static struct lab_eim *lab_eim(struct lab *lab, char *err, size_t errlen)
 	}
 	snprintf(m->cert, sizeof(m->cert), "%s/eimtls.pem", dir);
 	snprintf(m->key, sizeof(m->key), "%s/eimtls.key", dir);
+	snprintf(m->ci, sizeof(m->ci), "%s/ci.pem", dir);
 	tls.cert_file = m->cert;
 	tls.key_file = m->key;
+	cfg.es9_ca_file = m->ci;	/* the relay's ES9+ client trusts the lab CI */
 	cfg.store = lab->store;
 	cfg.clock = lab->clock;
 	cfg.sk_eim = m->sk;
@@ -397,3 +400,13 @@ const struct step_table steps_eim = {
 	.count = sizeof(eim_defs) / sizeof(eim_defs[0]),
 	.teardown = eim_teardown,
 };
+
+int lab_eim_url(struct lab *lab, char *url, size_t size, char *err, size_t errlen)
+{
+	struct lab_eim *m = lab_eim(lab, err, errlen);
+
+	if (!m)
+		return -1;
+	snprintf(url, size, "https://%s/gsma/rsp2/asn1", m->address);
+	return 0;
+}

@@ -4,10 +4,15 @@
  *
  *   ipa @N download mid=MATCHINGID | ac=ACTIVATIONCODE | default [cc=CODE]
  *       [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]
+ *       [via=eim]
  *   ipa @N discover [events=N] [download=yes] [result=ok|failed] [status=SUBJECT/REASON]
  *
- * status= is the SM-DP+'s (or SM-DS's) statusCodeData of a refusal. */
+ * status= is the SM-DP+'s (or SM-DS's) statusCodeData of a refusal.
+ * via=eim: an indirect download (SGP.32 3.2.3.2), the ES9+ functions go as
+ * ESipa to the lab's eIM, which relays them; status= is then what the
+ * eIM's ESipa error maps back to. */
 #include "lab/lab.h"
+#include "lab/lab_eim.h"
 #include "lab/lab_euicc.h"
 #include "lab/lab_rsp.h"
 #include "lab/step_ctx.h"
@@ -102,7 +107,8 @@ static const char *const results[] = { "installed", "cancelled", "failed", NULL 
 
 static int download_check(const struct scn_step *st, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "mid", "ac", "cc", "result", "cancel", "status", NULL };
+	static const char *const keys[] = { "mid", "ac", "cc", "result", "cancel", "status", "via",
+					    NULL };
 	const char *v;
 	bool known = false;
 	int sources;
@@ -120,6 +126,10 @@ static int download_check(const struct scn_step *st, char *err, size_t errlen)
 	if (sources != 1) {
 		snprintf(err, errlen, "give one of mid= (the lab SM-DP+), ac= (an activation code) "
 			 "or default (the eUICC's default SM-DP+ address)");
+		return -1;
+	}
+	if ((v = step_arg(st, "via")) && strcmp(v, "eim")) {
+		snprintf(err, errlen, "via= is eim (an indirect download through the lab's eIM)");
 		return -1;
 	}
 	if ((v = step_arg(st, "result"))) {
@@ -172,7 +182,7 @@ static void download_start(struct lab_ipa_dev *d)
 {
 	struct lab_rsp *r = d->lab->rsp;
 	const struct scn_step *st = d->st;
-	char ac[400], id[16];
+	char ac[400], id[16], url[200], err[256] = "";
 	struct ipa_download_cfg cfg = {
 		.clock = d->lab->clock, .es10 = d->es10, .http = r->http,
 		.confirmation_code = step_arg(st, "cc"),
@@ -191,6 +201,16 @@ static void download_start(struct lab_ipa_dev *d)
 		snprintf(ac, sizeof(ac), "LPA:1$%s$%s", r->smdp_address, step_arg(st, "mid"));
 		cfg.activation_code = ac;
 	}	/* else: the eUICC's default SM-DP+ address, no matching ID */
+	if (strcmp(st->argv[2], "discover") && step_arg(st, "via")) {
+		if (lab_eim_url(d->lab, url, sizeof(url), err, sizeof(err)) < 0) {
+			struct step_ctx *ctx = d->ctx;
+
+			d->ctx = NULL;
+			step_done(ctx, false, "%s", err);
+			return;
+		}
+		cfg.eim_url = url;
+	}
 	rc = ipa_download_start(&cfg, &d->dl);
 	if (rc < 0) {
 		struct step_ctx *ctx = d->ctx;
@@ -362,8 +382,8 @@ static void ipa_teardown(struct lab *lab)
 static const struct step_def ipa_defs[] = {
 	{
 		.keyword = "ipa", .object = "download",
-		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]",
-		.help = "Device N's IPA downloads a profile over ES9+ into its eUICC (reached over vpcd).",
+		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON] [via=eim]",
+		.help = "Device N's IPA downloads a profile over ES9+ (via=eim: as ESipa through the lab's eIM) into its eUICC (reached over vpcd).",
 		.check = download_check, .run = download_run,
 	},
 	{
