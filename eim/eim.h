@@ -105,6 +105,8 @@ int eim_get_profiles(struct eim_server *s, const char *eid, struct eim_profile *
 int eim_get_package(struct eim_server *s, const char *eid, int64_t id, struct eim_pkg *out);
 int eim_server_packages(struct eim_server *s, const char *eid, struct eim_pkg **v, size_t *n);
 int eim_get_notification_count(struct eim_server *s, const char *eid, size_t *n);
+/* The store the eIM keeps its registry in (for eim_registry_* reads). */
+struct sgp_store *eim_server_store(struct eim_server *s);
 
 /* Single-PSMO shortcuts; iccid as text (19 or 20 digits). */
 int eim_queue_psmo_enable(struct eim_server *s, const char *eid, const char *iccid,

@@ -572,3 +572,8 @@ int eim_queue_psmo_list_profile_info(struct eim_server *s, const char *eid, int6
 {
 	return one_psmo(s, eid, EIM_PSMO_LIST_PROFILE_INFO, NULL, false, id);
 }
+
+struct sgp_store *eim_server_store(struct eim_server *s)
+{
+	return s->store;
+}
