@@ -1,8 +1,10 @@
 /* sgp32lab: the eIM's ESipa server, ASN.1 binding (SGP.32 v1.2 6.1, 6.3) */
-#include "eim/esipa_server.h"
+#include "eim/esipa_server_int.h"
+#include "eim/eim.h"
 #include "eim/esipa_relay.h"
 #include "eim/package.h"
 #include "core/esipa/esipa_map.h"
+#include "core/ac.h"
 #include "core/clock.h"
 #include "core/der/der.h"
 #include "core/err.h"
@@ -14,24 +16,45 @@
 #include "EsipaMessageFromEimToIpa.h"
 #include "EsipaMessageFromIpaToEim.h"
 #include "EuiccPackageRequest.h"
-#include "EuiccPackageResult.h"
+#include "IpaEuiccDataRequest.h"
+#include "ProfileDownloadTriggerRequest.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct eim_server {
-	struct http_server *http;
-	struct sgp_store *store;
-	struct sgp_clock *clock;
-	const struct sgp_key *sk_eim;
-	const struct sgp_pki *pki;
-	char eim_id[129];
-	struct eim_server_stats stats;
-	struct http_client *es9;	/* the relay's ES9+ client */
-	struct eim_relay *relay;
-};
-
 static void handle_esipa(struct http_request *req, void *arg);
+
+/* The relay's trigger hook: the SM-DP+ of the eIM's own
+ * ProfileDownloadTrigger that carried this eimTransactionId (its
+ * activation code's address).  A trigger for the default SM-DP+ or an
+ * SM-DS names no address the eIM knows: SGP_ERR_NOTFOUND. */
+static int trigger_address(void *arg, const uint8_t *tid, size_t len, char *addr, size_t size)
+{
+	struct eim_server *s = arg;
+	ProfileDownloadTriggerRequest_t *t = NULL;
+	struct eim_pkg p = { 0 };
+	struct der_error de;
+	struct sgp_ac ac;
+	int rc = eim_registry_find_tid(s->store, NULL, tid, len, &p);
+
+	if (!rc && p.kind != EIM_PKG_DOWNLOAD_TRIGGER)
+		rc = SGP_ERR_NOTFOUND;
+	if (!rc)
+		rc = sgp_der_decode(&asn_DEF_ProfileDownloadTriggerRequest, p.der.data, p.der.len,
+				    (void **)&t, &de);
+	if (!rc && (!t->profileDownloadData ||
+		    t->profileDownloadData->present != ProfileDownloadData_PR_activationCode))
+		rc = SGP_ERR_NOTFOUND;
+	if (!rc)
+		rc = sgp_ac_parse((const char *)t->profileDownloadData->choice.activationCode.buf,
+				  t->profileDownloadData->choice.activationCode.size, &ac, NULL,
+				  NULL, 0);
+	if (!rc && snprintf(addr, size, "%s", ac.smdp_address) >= (int)size)
+		rc = SGP_ERR_TOOBIG;
+	ASN_STRUCT_FREE(asn_DEF_ProfileDownloadTriggerRequest, t);
+	eim_pkg_release(&p);
+	return rc;
+}
 
 struct eim_server *eim_server_new(struct event_base *base, const struct eim_server_cfg *cfg,
 				  int *err)
@@ -69,6 +92,7 @@ struct eim_server *eim_server_new(struct event_base *base, const struct eim_serv
 		struct eim_relay_cfg rc_cfg = {
 			.store = s->store, .clock = s->clock, .timeout_ms = cfg->relay_timeout_ms,
 			.smdp_addresses = cfg->relay_smdp_addresses,
+			.trigger = trigger_address, .trigger_arg = s,
 		};
 
 		s->es9 = http_client_new(base, &hc, &rc);
@@ -115,168 +139,14 @@ void eim_server_get_stats(const struct eim_server *s, struct eim_server_stats *s
 	*st = s->stats;
 }
 
-/* ---- operator side: registry and queue ---- */
-
-int eim_register_device(struct eim_server *s, const char *eid, X509 *euicc_cert,
-			long association_token, long first_counter)
+int64_t eim_server_now(const struct eim_server *s)
 {
-	char cert_eid[SGP_EID_LEN + 1];
-	struct sgp_buf der = SGP_BUF_INIT;
-	int rc;
-
-	if (!eid || !euicc_cert || sgp_eid_check(eid))
-		return SGP_ERR_INVAL;
-	rc = sgp_pki_cert_eid(euicc_cert, cert_eid);
-	if (rc)
-		goto out;
-	if (strcmp(cert_eid, eid)) {
-		LOGP(DEIM, LOGL_ERROR, "eim(%s): certificate of EID %s given for %s", s->eim_id,
-		     cert_eid, eid);
-		rc = SGP_ERR_VERIFY;
-		goto out;
-	}
-	if (s->pki) {
-		struct sgp_pki_verify_info info;
-		enum sgp_pki_result pr = sgp_pki_verify(s->pki, euicc_cert, SGP_PKI_ROLE_EUICC, NULL,
-							s->clock ? sgp_clock_now(s->clock) : time(NULL),
-							eid, &info);
-		if (pr != SGP_PKI_OK) {
-			LOGP(DEIM, LOGL_ERROR, "eim(%s): eUICC certificate of %s refused: %s (%s)",
-			     s->eim_id, eid, sgp_pki_result_str(pr), info.detail);
-			rc = SGP_ERR_VERIFY;
-			goto out;
-		}
-	}
-	rc = sgp_pki_cert_der(euicc_cert, &der);
-	if (!rc)
-		rc = eim_registry_add_device(s->store, eid, der.data, der.len, association_token,
-					     first_counter > 0 ? first_counter : 1);
-out:
-	sgp_buf_free(&der);
-	return rc;
-}
-
-int eim_queue_package(struct eim_server *s, const char *eid, int kind, eim_fill_fn fill,
-		      void *arg, int64_t *id)
-{
-	struct eim_package p = { 0 };
-	struct eim_device d = { 0 };
-	struct sgp_buf der = SGP_BUF_INIT;
-	uint8_t bcd[SGP_EID_BCD_LEN], tid[8];
-	long counter = 0;
-	bool init = false;
-	int rc;
-
-	if (!eid || !fill || (kind != EIM_PACKAGE_PSMO && kind != EIM_PACKAGE_ECO))
-		return SGP_ERR_INVAL;
-	rc = sgp_eid_to_bcd(eid, bcd);
-	if (rc)
-		return SGP_ERR_INVAL;
-	rc = sgp_store_begin(s->store);
-	if (rc)
-		return rc;
-	rc = eim_registry_get_device(s->store, eid, &d);
-	if (!rc)
-		rc = eim_registry_take_counter(s->store, eid, &counter);
-	if (!rc && counter > EIM_COUNTER_MAX)
-		rc = SGP_ERR_STATE;
-	if (rc)
-		goto out;
-	rc = eim_package_init(&p, (enum eim_package_kind)kind, s->eim_id, bcd, counter);
-	if (rc)
-		goto out;
-	init = true;
-	p.association_token = d.association_token;
-	/* eimTransactionId (SGP.32 2.11.1.1): unique per device and package;
-	 * the counter value already is, so it is made from it. */
-	memcpy(tid, "eIM\0", 4);
-	for (int i = 0; i < 4; i++)
-		tid[4 + i] = (uint8_t)(counter >> (24 - 8 * i));
-	rc = eim_package_set_transaction_id(&p, tid, sizeof(tid));
-	if (!rc)
-		rc = fill(&p, arg);
-	if (!rc)
-		rc = eim_package_sign(&p, s->sk_eim, &der);
-	if (!rc)
-		rc = eim_registry_queue_add(s->store, eid, counter, tid, sizeof(tid), der.data, der.len,
-					    id);
-out:
-	if (rc)
-		sgp_store_rollback(s->store);
-	else
-		rc = sgp_store_commit(s->store);
-	if (!rc)
-		LOGP(DEIM, LOGL_INFO, "eim(%s): package counter %ld queued for %s", s->eim_id,
-		     counter, eid);
-	if (init)
-		eim_package_free(&p);
-	eim_device_release(&d);
-	sgp_buf_free(&der);
-	return rc;
-}
-
-struct psmo_arg {
-	int op;			/* 0 enable, 1 disable, 2 delete, 3 listProfileInfo */
-	uint8_t iccid[10];
-	bool rollback;
-};
-
-static int fill_psmo(struct eim_package *p, void *arg)
-{
-	const struct psmo_arg *a = arg;
-
-	switch (a->op) {
-	case 0:
-		return eim_psmo_enable(p, a->iccid, a->rollback);
-	case 1:
-		return eim_psmo_disable(p, a->iccid);
-	case 2:
-		return eim_psmo_delete(p, a->iccid);
-	default:
-		return eim_psmo_list_profile_info(p);
-	}
-}
-
-static int queue_psmo(struct eim_server *s, const char *eid, int op, const char *iccid,
-		      bool rollback, int64_t *id)
-{
-	struct psmo_arg a = { .op = op, .rollback = rollback };
-
-	if (iccid && sgp_iccid_to_bcd(iccid, a.iccid))
-		return SGP_ERR_INVAL;
-	return eim_queue_package(s, eid, EIM_PACKAGE_PSMO, fill_psmo, &a, id);
-}
-
-int eim_queue_psmo_enable(struct eim_server *s, const char *eid, const char *iccid,
-			  bool rollback, int64_t *id)
-{
-	return iccid ? queue_psmo(s, eid, 0, iccid, rollback, id) : SGP_ERR_INVAL;
-}
-
-int eim_queue_psmo_disable(struct eim_server *s, const char *eid, const char *iccid, int64_t *id)
-{
-	return iccid ? queue_psmo(s, eid, 1, iccid, false, id) : SGP_ERR_INVAL;
-}
-
-int eim_queue_psmo_delete(struct eim_server *s, const char *eid, const char *iccid, int64_t *id)
-{
-	return iccid ? queue_psmo(s, eid, 2, iccid, false, id) : SGP_ERR_INVAL;
-}
-
-int eim_queue_psmo_list_profile_info(struct eim_server *s, const char *eid, int64_t *id)
-{
-	return queue_psmo(s, eid, 3, NULL, false, id);
-}
-
-int eim_server_packages(struct eim_server *s, const char *eid, struct eim_pkg **v, size_t *n)
-{
-	return eim_registry_list(s->store, eid, v, n);
+	return s->clock ? (int64_t)sgp_clock_now(s->clock) : (int64_t)time(NULL);
 }
 
 /* ---- ESipa ---- */
 
-/* Encode msg and answer it; msg's contents are freed. */
-static void reply_msg(struct eim_server *s, struct http_request *req, EsipaMessageFromEimToIpa_t *msg)
+void eim_reply_msg(struct eim_server *s, struct http_request *req, EsipaMessageFromEimToIpa_t *msg)
 {
 	struct sgp_buf out = SGP_BUF_INIT;
 	struct der_error de;
@@ -302,10 +172,10 @@ static void reply_get_error(struct eim_server *s, struct http_request *req, long
 	msg.choice.getEimPackageResponse.choice.eimPackageError = code;
 	if (code != GetEimPackageResponse__eimPackageError_noEimPackageAvailable)
 		s->stats.refused++;
-	reply_msg(s, req, &msg);
+	eim_reply_msg(s, req, &msg);
 }
 
-static void reply_provide_error(struct eim_server *s, struct http_request *req, long code)
+void eim_reply_provide_error(struct eim_server *s, struct http_request *req, long code)
 {
 	EsipaMessageFromEimToIpa_t msg;
 
@@ -315,7 +185,7 @@ static void reply_provide_error(struct eim_server *s, struct http_request *req, 
 		ProvideEimPackageResultResponse_PR_provideEimPackageResultError;
 	msg.choice.provideEimPackageResultResponse.choice.provideEimPackageResultError = code;
 	s->stats.refused++;
-	reply_msg(s, req, &msg);
+	eim_reply_msg(s, req, &msg);
 }
 
 /* The EID of an Octet16 '5A' as 32 digits. */
@@ -326,26 +196,88 @@ static int eid_text(const OCTET_STRING_t *v, char eid[SGP_EID_LEN + 1])
 	return 0;
 }
 
+/* The package p (delivered now) as the GetEimPackageResponse choice. */
+static int package_answer(const struct eim_pkg *p, GetEimPackageResponse_t *a)
+{
+	const asn_TYPE_descriptor_t *td;
+	struct der_error de;
+	void *v = NULL;
+	size_t size;
+	void *dst;
+	int rc;
+
+	switch (p->kind) {
+	case EIM_PKG_EUICC_PACKAGE:
+		td = &asn_DEF_EuiccPackageRequest;
+		a->present = GetEimPackageResponse_PR_euiccPackageRequest;
+		dst = &a->choice.euiccPackageRequest;
+		size = sizeof(a->choice.euiccPackageRequest);
+		break;
+	case EIM_PKG_DATA_REQUEST:
+		td = &asn_DEF_IpaEuiccDataRequest;
+		a->present = GetEimPackageResponse_PR_ipaEuiccDataRequest;
+		dst = &a->choice.ipaEuiccDataRequest;
+		size = sizeof(a->choice.ipaEuiccDataRequest);
+		break;
+	case EIM_PKG_DOWNLOAD_TRIGGER:
+		td = &asn_DEF_ProfileDownloadTriggerRequest;
+		a->present = GetEimPackageResponse_PR_profileDownloadTriggerRequest;
+		dst = &a->choice.profileDownloadTriggerRequest;
+		size = sizeof(a->choice.profileDownloadTriggerRequest);
+		break;
+	default:
+		return SGP_ERR_STATE;
+	}
+	rc = sgp_der_decode(td, p->der.data, p->der.len, &v, &de);
+	if (rc)
+		return rc;
+	/* move the decoded value into the answer; its shell is freed */
+	memcpy(dst, v, size);
+	free(v);
+	return 0;
+}
+
+/* The package to deliver to d now.  A device known by its EID only first
+ * gets the data request for its certificates (queued here on its first
+ * contact) and nothing else until its certificate is known: its eUICC's
+ * results could not be verified. */
+static int next_package(struct eim_server *s, const struct eim_device *d, struct eim_pkg *p)
+{
+	bool open = false;
+	int rc;
+
+	if (!eim_device_bootstrap(d))
+		return eim_registry_next_queued(s->store, d->eid, -1, p);
+	rc = eim_registry_data_request_open(s->store, d->eid, &open);
+	if (!rc && !open) {
+		LOGP(DEIM, LOGL_NOTICE, "eim(%s): first contact of %s: asking for its certificates",
+		     s->eim_id, d->eid);
+		rc = eim_queue_cert_request_tx(s, d->eid);
+	}
+	return rc ? rc : eim_registry_next_queued(s->store, d->eid, EIM_PKG_DATA_REQUEST, p);
+}
+
 /* ESipa.GetEimPackage (SGP.32 6.3.2.6) */
 static void get_eim_package(struct eim_server *s, struct http_request *req,
 			    const GetEimPackageRequest_t *g)
 {
 	EsipaMessageFromEimToIpa_t msg;
-	EuiccPackageRequest_t *pr = NULL;
 	struct eim_device d = { 0 };
 	struct eim_pkg p = { 0 };
-	struct der_error de;
 	char eid[SGP_EID_LEN + 1];
 	long code = GetEimPackageResponse__eimPackageError_undefinedError;
+	long cause = g->stateChangeCause ? *g->stateChangeCause : -1L;
+	bool notify = g->notifyStateChange != NULL;
 	int rc;
 
+	memset(&msg, 0, sizeof(msg));
 	if (eid_text(&g->eidValue, eid)) {
 		reply_get_error(s, req, GetEimPackageResponse__eimPackageError_invalidEid);
 		return;
 	}
-	if (g->notifyStateChange)
+	if (notify)
 		LOGP(DEIM, LOGL_NOTICE, "eim(%s): %s notifies a state change (cause %ld)", s->eim_id,
-		     eid, g->stateChangeCause ? *g->stateChangeCause : -1L);
+		     eid, cause);
 	rc = sgp_store_begin(s->store);
 	if (rc)
 		goto fail;
@@ -353,179 +285,50 @@ static void get_eim_package(struct eim_server *s, struct http_request *req,
 	if (rc == SGP_ERR_NOTFOUND)
 		code = GetEimPackageResponse__eimPackageError_eidNotFound;
 	if (!rc)
-		rc = eim_registry_next_queued(s->store, eid, &p);
+		rc = eim_registry_touch(s->store, eid, eim_server_now(s), notify, cause);
+	if (!rc)
+		rc = next_package(s, &d, &p);
+	if (rc == SGP_ERR_NOTFOUND && notify && !eim_device_bootstrap(&d)) {
+		/* nothing queued: refresh the eIM's view of the profiles
+		 * the device says have changed (SGP.32 3.5.1.2) */
+		rc = sgp_store_commit(s->store);
+		if (!rc)
+			rc = eim_queue_psmo_list_profile_info(s, eid, NULL);
+		if (!rc)
+			rc = sgp_store_begin(s->store);
+		if (!rc)
+			rc = eim_registry_next_queued(s->store, eid, -1, &p);
+	}
 	if (rc == SGP_ERR_NOTFOUND && code != GetEimPackageResponse__eimPackageError_eidNotFound)
 		code = GetEimPackageResponse__eimPackageError_noEimPackageAvailable;
+	msg.present = EsipaMessageFromEimToIpa_PR_getEimPackageResponse;
 	if (!rc)
-		rc = sgp_der_decode(&asn_DEF_EuiccPackageRequest, p.der.data, p.der.len, (void **)&pr,
-				    &de);
+		rc = package_answer(&p, &msg.choice.getEimPackageResponse);
 	if (!rc)
 		rc = eim_registry_mark_delivered(s->store, p.id);
 	if (rc) {
-		sgp_store_rollback(s->store);
+		if (sgp_store_in_tx(s->store))
+			sgp_store_rollback(s->store);
+		/* the device's contact counts even when nothing is delivered */
+		if (code == GetEimPackageResponse__eimPackageError_noEimPackageAvailable)
+			eim_registry_touch(s->store, eid, eim_server_now(s), notify, cause);
 		goto fail;
 	}
 	rc = sgp_store_commit(s->store);
 	if (rc)
 		goto fail;
-	LOGP(DEIM, LOGL_INFO, "eim(%s): package counter %ld delivered to %s", s->eim_id, p.counter,
-	     eid);
+	LOGP(DEIM, LOGL_INFO, "eim(%s): %s (package %lld) delivered to %s", s->eim_id,
+	     eim_pkg_kind_name(p.kind), (long long)p.id, eid);
 	s->stats.delivered++;
-	memset(&msg, 0, sizeof(msg));
-	msg.present = EsipaMessageFromEimToIpa_PR_getEimPackageResponse;
-	msg.choice.getEimPackageResponse.present = GetEimPackageResponse_PR_euiccPackageRequest;
-	/* move the decoded value into the answer; its shell is freed */
-	msg.choice.getEimPackageResponse.choice.euiccPackageRequest = *pr;
-	free(pr);
 	eim_pkg_release(&p);
 	eim_device_release(&d);
-	reply_msg(s, req, &msg);
+	eim_reply_msg(s, req, &msg);
 	return;
 fail:
-	sgp_der_free(&asn_DEF_EuiccPackageRequest, pr);
+	ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_EsipaMessageFromEimToIpa, &msg);
 	eim_pkg_release(&p);
 	eim_device_release(&d);
 	reply_get_error(s, req, code);
-}
-
-static bool same_tid(const OCTET_STRING_t *got, const struct eim_pkg *p)
-{
-	if (!got)
-		return p->transaction_id_len == 0;
-	return (size_t)got->size == p->transaction_id_len &&
-	       !memcmp(got->buf, p->transaction_id, p->transaction_id_len);
-}
-
-/* Check the result r against the delivered package of eid and record it;
- * SGP_ERR_VERIFY / _NOTFOUND / _STATE when it does not belong there. */
-static int record_result(struct eim_server *s, const char *eid, const struct sgp_buf *der,
-			 const struct eim_result *r)
-{
-	const OCTET_STRING_t *tid;
-	struct eim_pkg p = { 0 };
-	long seq = -1, code = -1;
-	int rc;
-
-	if (r->kind == EIM_RESULT_SIGNED) {
-		tid = r->value->choice.euiccPackageResultSigned.euiccPackageResultDataSigned.eimTransactionId;
-		seq = r->seq_number;
-	} else {
-		tid = r->value->choice.euiccPackageErrorSigned.euiccPackageErrorDataSigned.eimTransactionId;
-		code = r->error_code;
-	}
-	if (strcmp(r->eim_id, s->eim_id))
-		return SGP_ERR_VERIFY;
-	rc = sgp_store_begin(s->store);
-	if (rc)
-		return rc;
-	rc = eim_registry_find_counter(s->store, eid, r->counter, &p);
-	if (!rc && p.state != EIM_PKG_DELIVERED) {
-		LOGP(DEIM, LOGL_ERROR, "eim(%s): result for package counter %ld of %s in state %s",
-		     s->eim_id, r->counter, eid, eim_pkg_state_name(p.state));
-		rc = SGP_ERR_STATE;
-	}
-	if (!rc && !same_tid(tid, &p))
-		rc = SGP_ERR_VERIFY;
-	if (!rc)
-		rc = eim_registry_record_result(s->store, p.id, der->data, der->len, (int)r->kind, true,
-						seq, code);
-	if (rc)
-		sgp_store_rollback(s->store);
-	else
-		rc = sgp_store_commit(s->store);
-	eim_pkg_release(&p);
-	return rc;
-}
-
-/* ESipa.ProvideEimPackageResult (SGP.32 6.3.2.7) */
-static void provide_eim_package_result(struct eim_server *s, struct http_request *req,
-				       const ProvideEimPackageResult_t *pr)
-{
-	EsipaMessageFromEimToIpa_t msg;
-	ProvideEimPackageResultResponse_t *a = &msg.choice.provideEimPackageResultResponse;
-	const EuiccPackageResult_t *epr;
-	struct eim_device d = { 0 };
-	struct eim_result r = { 0 };
-	struct sgp_buf der = SGP_BUF_INIT;
-	struct der_error de;
-	X509 *cert = NULL;
-	char eid[SGP_EID_LEN + 1];
-	bool have_result = false;
-	long code = ProvideEimPackageResultResponse__provideEimPackageResultError_undefinedError;
-	int rc;
-
-	if (!pr->eidValue) {
-		reply_provide_error(s, req, ProvideEimPackageResultResponse__provideEimPackageResultError_missingEid);
-		return;
-	}
-	if (eid_text(pr->eidValue, eid)) {
-		reply_provide_error(s, req, ProvideEimPackageResultResponse__provideEimPackageResultError_invalidEid);
-		return;
-	}
-	rc = eim_registry_get_device(s->store, eid, &d);
-	if (rc) {
-		if (rc == SGP_ERR_NOTFOUND)
-			code = ProvideEimPackageResultResponse__provideEimPackageResultError_eidNotFound;
-		goto fail;
-	}
-	if (pr->eimPackageResult.present == EimPackageResult_PR_euiccPackageResult) {
-		epr = &pr->eimPackageResult.choice.euiccPackageResult;
-	} else if (pr->eimPackageResult.present == EimPackageResult_PR_ePRAndNotifications) {
-		epr = &pr->eimPackageResult.choice.ePRAndNotifications.euiccPackageResult;
-	} else {
-		LOGP(DEIM, LOGL_ERROR, "eim(%s): eimPackageResult %d from %s not handled", s->eim_id,
-		     (int)pr->eimPackageResult.present, eid);
-		rc = SGP_ERR_UNSUPPORTED;
-		goto fail;
-	}
-	rc = sgp_der_encode(&asn_DEF_EuiccPackageResult, epr, &der, &de);
-	if (!rc)
-		rc = sgp_pki_cert_from_der(d.euicc_cert.data, d.euicc_cert.len, &cert);
-	if (!rc)
-		rc = eim_result_verify(der.data, der.len, cert, d.association_token, &r);
-	if (rc)
-		goto fail;
-	have_result = true;
-	if (r.kind == EIM_RESULT_ERROR_UNSIGNED) {
-		/* nothing proves it comes from the eUICC: not recorded */
-		LOGP(DEIM, LOGL_ERROR, "eim(%s): unsigned package error from %s", s->eim_id, eid);
-		rc = SGP_ERR_VERIFY;
-		goto fail;
-	}
-	rc = record_result(s, eid, &der, &r);
-	if (rc)
-		goto fail;
-	LOGP(DEIM, LOGL_INFO, "eim(%s): result of package counter %ld from %s recorded", s->eim_id,
-	     r.counter, eid);
-	s->stats.results++;
-	memset(&msg, 0, sizeof(msg));
-	msg.present = EsipaMessageFromEimToIpa_PR_provideEimPackageResultResponse;
-	if (r.kind == EIM_RESULT_SIGNED) {
-		long *seq = malloc(sizeof(*seq));
-
-		a->present = ProvideEimPackageResultResponse_PR_eimAcknowledgements;
-		if (!seq || ASN_SEQUENCE_ADD(&a->choice.eimAcknowledgements.list, seq)) {
-			free(seq);
-			ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_EsipaMessageFromEimToIpa, &msg);
-			rc = SGP_ERR_NOMEM;
-			goto fail;
-		}
-		*seq = r.seq_number;
-	} else {
-		a->present = ProvideEimPackageResultResponse_PR_emptyResponse;
-	}
-	reply_msg(s, req, &msg);
-	goto out;
-fail:
-	LOGP(DEIM, LOGL_ERROR, "eim(%s): result from %s refused: %s", s->eim_id, eid,
-	     sgp_strerror(rc));
-	reply_provide_error(s, req, code);
-out:
-	if (have_result)
-		eim_result_free(&r);
-	X509_free(cert);
-	sgp_buf_free(&der);
-	eim_device_release(&d);
 }
 
 /* A malformed request of a relayed function: its undefinedError. */
@@ -569,7 +372,7 @@ static void handle_esipa(struct http_request *req, void *arg)
 		if (len >= 2 && body[0] == 0xBF && body[1] == 0x4F)
 			reply_get_error(s, req, GetEimPackageResponse__eimPackageError_undefinedError);
 		else if (len >= 2 && body[0] == 0xBF && body[1] == 0x50)
-			reply_provide_error(s, req,
+			eim_reply_provide_error(s, req,
 					    ProvideEimPackageResultResponse__provideEimPackageResultError_undefinedError);
 		else if (s->relay && relay_error(s, req, body, len))
 			;	/* the relayed function's undefinedError */
@@ -584,13 +387,13 @@ static void handle_esipa(struct http_request *req, void *arg)
 		get_eim_package(s, req, &m->choice.getEimPackageRequest);
 		break;
 	case EsipaMessageFromIpaToEim_PR_provideEimPackageResult:
-		provide_eim_package_result(s, req, &m->choice.provideEimPackageResult);
+		eim_provide_eim_package_result(s, req, &m->choice.provideEimPackageResult);
 		break;
 	case EsipaMessageFromIpaToEim_PR_handleNotificationEsipa:
 		/* SGP.32 6.3.2.4: a result sent as notification */
 		if (m->choice.handleNotificationEsipa.present ==
 		    HandleNotificationEsipa_PR_provideEimPackageResult) {
-			provide_eim_package_result(s, req,
+			eim_provide_eim_package_result(s, req,
 						   &m->choice.handleNotificationEsipa.choice.provideEimPackageResult);
 			break;
 		}

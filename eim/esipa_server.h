@@ -4,22 +4,21 @@
  * both with Content-Type application/x-gsma-rsp-asn1).
  *
  * Functions served so far:
- *   ESipa.GetEimPackage (6.3.2.6): the device's oldest queued eUICC
- *     package as euiccPackageRequest, else eimPackageError
- *     noEimPackageAvailable / eidNotFound / invalidEid.
- *   ESipa.ProvideEimPackageResult (6.3.2.7): the EuiccPackageResult is
- *     verified with the eUICC certificate given at registration and the
- *     association token, matched to a delivered package by eimId,
- *     counterValue and eimTransactionId, recorded; the answer acknowledges
- *     its seqNumber (eimAcknowledgements), or is emptyResponse for a signed
- *     error.  Anything that does not verify or match (unknown package, a
- *     package never delivered, a result already recorded) is answered
- *     provideEimPackageResultError undefinedError and nothing is recorded.
+ *   ESipa.GetEimPackage (6.3.2.6): the device's oldest queued eIM package
+ *     (euiccPackageRequest, ipaEuiccDataRequest or
+ *     profileDownloadTriggerRequest), else eimPackageError
+ *     noEimPackageAvailable / eidNotFound / invalidEid.  The contact and
+ *     notifyStateChange / stateChangeCause are recorded; a notifyStateChange
+ *     with nothing queued is answered with a listProfileInfo package.  A
+ *     device registered by its EID only is first asked for its certificates.
+ *   ESipa.ProvideEimPackageResult (6.3.2.7, eim/esipa_result.c): every
+ *     EimPackageResult choice, matched to a delivered package (see there).
  *   ESipa.InitiateAuthentication, AuthenticateClient,
  *     GetBoundProfilePackage, CancelSession, HandleNotification
  *     (pendingNotification): relayed to the SM-DP+ (eim/esipa_relay.h);
  *     HandleNotification carrying provideEimPackageResult is served as
  *     ESipa.ProvideEimPackageResult.
+ * The operator side (registration, queueing, read-back) is eim/eim.h.
  * A body that is not a well-formed message gets HTTP 400 (or, when its tag
  * names the function, that function's undefinedError).
  *
@@ -29,6 +28,7 @@
 #define SGP_EIM_ESIPA_SERVER_H
 
 #include "core/http/http.h"
+#include "eim/eim.h"
 #include "eim/registry.h"
 
 #include <openssl/x509.h>
@@ -71,29 +71,5 @@ struct eim_server_stats {
 	unsigned long requests, refused, delivered, results;
 };
 void eim_server_get_stats(const struct eim_server *s, struct eim_server_stats *st);
-
-/* Register a device: its EID (32 digits), its eUICC certificate (the EID
- * in it must match; with cfg.pki its chain is verified), the association
- * token its eUICC gave this eIM (0: none), and the counterValue of the
- * first package (the eUICC's stored value plus one; 0 means 1). */
-int eim_register_device(struct eim_server *s, const char *eid, X509 *euicc_cert,
-			long association_token, long first_counter);
-
-/* Queue an eUICC package for eid: in one transaction the device's counter
- * is taken and advanced, fill() adds the PSMOs or eCOs, the package is
- * signed with the eIM key and appended to the queue.  *id (may be NULL)
- * gets the package's id. */
-typedef int (*eim_fill_fn)(struct eim_package *p, void *arg);
-int eim_queue_package(struct eim_server *s, const char *eid, int kind, eim_fill_fn fill,
-		      void *arg, int64_t *id);
-/* Single-PSMO shortcuts; iccid as text (19 or 20 digits). */
-int eim_queue_psmo_enable(struct eim_server *s, const char *eid, const char *iccid,
-			  bool rollback, int64_t *id);
-int eim_queue_psmo_disable(struct eim_server *s, const char *eid, const char *iccid, int64_t *id);
-int eim_queue_psmo_delete(struct eim_server *s, const char *eid, const char *iccid, int64_t *id);
-int eim_queue_psmo_list_profile_info(struct eim_server *s, const char *eid, int64_t *id);
-
-/* A device's packages and their results, oldest first (eim_pkg_list_free). */
-int eim_server_packages(struct eim_server *s, const char *eid, struct eim_pkg **v, size_t *n);
 
 #endif

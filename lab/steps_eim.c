@@ -1,16 +1,15 @@
 /* sgp32lab: scenario steps for the eIM (eim/) and the IPA's ESipa side
  * (ipa/eim_poll.c) — SGP.32 remote management over real sockets
  *
- *   eim register @N
+ *   eim register @N [cert=no]
  *       ES10b AddInitialEim into device N's eUICC (the lab eIM's key and
- *       address), and the device in the eIM's registry
- *   eim psmo @N enable|disable|delete iccid=ICCID [rollback=yes]
- *       a signed eUICC package queued for device N
+ *       address), and the device in the eIM's registry (cert=no: by its
+ *       EID only, the eIM learns the certificate on first contact)
  *   ipa @N poll [result=package|none|failed]
  *       one ESipa cycle: getEimPackage, LoadEuiccPackage on the eUICC,
  *       provideEimPackageResult
- *   expect eim @N packages [count=N] [results=N]
- *       the eIM's record of the device's packages and verified results
+ * The operator's steps (eim psmo/eco/data/download, expect eim) are in
+ * lab/steps_eim_ops.c.
  *
  * The eIM listens on 127.0.0.1 (ephemeral port) with the lab PKI's eIM TLS
  * certificate and signs with its eIM key; the IPA reaches it over HTTPS
@@ -18,6 +17,7 @@
 #include "lab/lab.h"
 #include "lab/lab_eim.h"
 #include "lab/lab_card.h"
+#include "lab/lab_eim.h"
 #include "lab/lab_euicc.h"
 #include "lab/lab_pki.h"
 #include "lab/lab_rsp.h"
@@ -36,7 +36,6 @@
 #include <string.h>
 
 #define MAX_DEVICES LAB_MAX_DEVICES
-#define LAB_EIM_ID "eim-lab-1"
 
 struct lab_eim_poll {
 	struct ipa_eim_poll *poll;
@@ -101,6 +100,23 @@ static struct lab_eim *lab_eim(struct lab *lab, char *err, size_t errlen)
 	return m;
 }
 
+struct eim_server *lab_eim_server(struct lab *lab, char *err, size_t errlen)
+{
+	struct lab_eim *m = lab_eim(lab, err, errlen);
+
+	return m ? m->srv : NULL;
+}
+
+const char *lab_eim_tls_cert(struct lab *lab)
+{
+	return lab->eim ? lab->eim->cert : NULL;
+}
+
+const char *lab_eim_tls_key(struct lab *lab)
+{
+	return lab->eim ? lab->eim->key : NULL;
+}
+
 static int device_at(const struct scn_step *st, int pos, char *err, size_t errlen)
 {
 	if (st->argc <= pos || step_device(st->argv[pos], MAX_DEVICES) < 0) {
@@ -114,8 +130,12 @@ static int device_at(const struct scn_step *st, int pos, char *err, size_t errle
 
 static int register_check(const struct scn_step *st, char *err, size_t errlen)
 {
-	if (st->argc != 3 || device_at(st, 2, err, errlen) < 0) {
-		snprintf(err, errlen, "expected: eim register @N");
+	static const char *const keys[] = { "cert", NULL };
+	const char *c = step_arg(st, "cert");
+
+	if (device_at(st, 2, err, errlen) < 0 || step_check_keys(st, 3, keys, err, errlen) < 0 ||
+	    (c && strcmp(c, "no") && strcmp(c, "yes"))) {
+		snprintf(err, errlen, "expected: eim register @N [cert=no]");
 		return -1;
 	}
 	return 0;
@@ -155,7 +175,8 @@ static enum step_result register_run(struct lab *lab, const struct scn_step *st,
 		step_msg(ctx, "AddInitialEim: %s (SW %04X)", sgp_strerror(rc), sw);
 		goto out;
 	}
-	sgp_pki_euicc_get(pki, dev - 1, NULL, &cert, NULL);
+	if (!step_arg(st, "cert") || strcmp(step_arg(st, "cert"), "no"))
+		sgp_pki_euicc_get(pki, dev - 1, NULL, &cert, NULL);
 	rc = eim_register_device(m->srv, euicc_eid(e), cert, 0, 1);
 	if (rc < 0) {
 		step_msg(ctx, "the eIM refused the device: %s", sgp_strerror(rc));
@@ -168,57 +189,6 @@ out:
 	sgp_buf_free(&cmd);
 	sgp_buf_free(&resp);
 	return sr;
-}
-
-/* --- eim psmo @N OP iccid= --- */
-
-static int psmo_check(const struct scn_step *st, char *err, size_t errlen)
-{
-	static const char *const keys[] = { "iccid", "rollback", NULL };
-	const char *op = st->argc > 3 ? st->argv[3] : "";
-
-	if (device_at(st, 2, err, errlen) < 0)
-		return -1;
-	if (strcmp(op, "enable") && strcmp(op, "disable") && strcmp(op, "delete")) {
-		snprintf(err, errlen, "expected: eim psmo @N enable|disable|delete iccid=ICCID");
-		return -1;
-	}
-	if (step_check_keys(st, 4, keys, err, errlen) < 0)
-		return -1;
-	if (!step_arg(st, "iccid")) {
-		snprintf(err, errlen, "iccid= is required");
-		return -1;
-	}
-	return 0;
-}
-
-static enum step_result psmo_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
-{
-	unsigned dev = (unsigned)step_device(st->argv[2], MAX_DEVICES);
-	const char *op = st->argv[3], *iccid = step_arg(st, "iccid");
-	char err[256] = "";
-	struct lab_eim *m = lab_eim(lab, err, sizeof(err));
-	struct euicc *e = m ? lab_euicc_get(lab, dev, err, sizeof(err)) : NULL;
-	int64_t id = 0;
-	int rc;
-
-	if (!e) {
-		step_msg(ctx, "%s", err);
-		return STEP_FAIL;
-	}
-	if (!strcmp(op, "enable"))
-		rc = eim_queue_psmo_enable(m->srv, euicc_eid(e), iccid, step_arg(st, "rollback") &&
-					   !strcmp(step_arg(st, "rollback"), "yes"), &id);
-	else if (!strcmp(op, "disable"))
-		rc = eim_queue_psmo_disable(m->srv, euicc_eid(e), iccid, &id);
-	else
-		rc = eim_queue_psmo_delete(m->srv, euicc_eid(e), iccid, &id);
-	if (rc < 0) {
-		step_msg(ctx, "the eIM cannot queue the package: %s", sgp_strerror(rc));
-		return STEP_FAIL;
-	}
-	step_msg(ctx, "package %lld queued", (long long)id);
-	return STEP_OK;
 }
 
 /* --- ipa @N poll --- */
@@ -305,54 +275,6 @@ static enum step_result poll_run(struct lab *lab, const struct scn_step *st, str
 	return STEP_PENDING;
 }
 
-/* --- expect eim @N packages --- */
-
-static int expect_eim_check(const struct scn_step *st, char *err, size_t errlen)
-{
-	static const char *const keys[] = { "count", "results", NULL };
-
-	if (device_at(st, 2, err, errlen) < 0 || st->argc < 4 || strcmp(st->argv[3], "packages")) {
-		snprintf(err, errlen, "expected: expect eim @N packages [count=N] [results=N]");
-		return -1;
-	}
-	return step_check_keys(st, 4, keys, err, errlen);
-}
-
-static enum step_result expect_eim_run(struct lab *lab, const struct scn_step *st,
-				       struct step_ctx *ctx)
-{
-	unsigned dev = (unsigned)step_device(st->argv[2], MAX_DEVICES), want;
-	char err[256] = "";
-	struct lab_eim *m = lab_eim(lab, err, sizeof(err));
-	struct euicc *e = m ? lab_euicc_get(lab, dev, err, sizeof(err)) : NULL;
-	struct eim_pkg *v = NULL;
-	size_t n = 0, verified = 0;
-	enum step_result sr = STEP_OK;
-	int rc;
-
-	if (!e) {
-		step_msg(ctx, "%s", err);
-		return STEP_FAIL;
-	}
-	rc = eim_server_packages(m->srv, euicc_eid(e), &v, &n);
-	if (rc < 0) {
-		step_msg(ctx, "%s", sgp_strerror(rc));
-		return STEP_FAIL;
-	}
-	for (size_t i = 0; i < n; i++)
-		verified += v[i].state == EIM_PKG_RESULT_RECEIVED && v[i].result_verified;
-	eim_pkg_list_free(v, n);
-	if (step_arg(st, "count") && (step_parse_uint(step_arg(st, "count"), 100000, &want) < 0 ||
-				      want != n))
-		sr = STEP_FAIL;
-	if (step_arg(st, "results") && (step_parse_uint(step_arg(st, "results"), 100000, &want) < 0 ||
-					want != verified))
-		sr = STEP_FAIL;
-	step_msg(ctx, "%zu package%s, %zu verified result%s", n, n == 1 ? "" : "s", verified,
-		 verified == 1 ? "" : "s");
-	return sr;
-}
-
 static void eim_teardown(struct lab *lab)
 {
 	struct lab_eim *m = lab->eim;
@@ -371,27 +293,15 @@ static void eim_teardown(struct lab *lab)
 static const struct step_def eim_defs[] = {
 	{
 		.keyword = "eim", .object = "register",
-		.usage = "eim register @N",
+		.usage = "eim register @N [cert=no]",
 		.help = "AddInitialEim into device N's eUICC with the lab eIM, and the device in its registry.",
 		.check = register_check, .run = register_run,
-	},
-	{
-		.keyword = "eim", .object = "psmo",
-		.usage = "eim psmo @N enable|disable|delete iccid=ICCID [rollback=yes]",
-		.help = "Queue a signed eUICC package (one PSMO) for device N at the lab eIM.",
-		.check = psmo_check, .run = psmo_run,
 	},
 	{
 		.keyword = "ipa", .object = "poll",
 		.usage = "ipa @N poll [result=package|none|failed]",
 		.help = "One ESipa cycle of device N's IPA: getEimPackage, LoadEuiccPackage, provideEimPackageResult.",
 		.check = poll_check, .run = poll_run,
-	},
-	{
-		.keyword = "expect", .object = "eim",
-		.usage = "expect eim @N packages [count=N] [results=N]",
-		.help = "The eIM's record of device N's packages and verified results.",
-		.check = expect_eim_check, .run = expect_eim_run,
 	},
 };
 

@@ -119,6 +119,10 @@ uint16_t http_server_port(const struct http_server *srv);
  * 405, a body over max_body 413 (and the connection is closed). */
 int http_server_add_route(struct http_server *srv, const char *path, bool prefix,
 			  http_handler_fn fn, void *arg);
+/* The same for a route whose handler takes every method (GET, POST, ...)
+ * and checks http_request_method() itself (a REST-style operator API). */
+int http_server_add_route_any(struct http_server *srv, const char *path, bool prefix,
+			      http_handler_fn fn, void *arg);
 
 struct http_server_stats {
 	unsigned long connections;	/* accepted connections */

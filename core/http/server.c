@@ -30,6 +30,7 @@ struct route {
 	bool prefix;
 	http_handler_fn fn;
 	void *arg;
+	bool any_method;	/* the handler checks the method itself */
 };
 
 struct http_request {
@@ -218,7 +219,7 @@ static void gen_cb(struct evhttp_request *ereq, void *arg)
 		send_simple(ereq, 404, "no such path", NULL);
 		return;
 	}
-	if (cmd != EVHTTP_REQ_POST) {
+	if (cmd != EVHTTP_REQ_POST && !rt->any_method) {
 		LOGP(DHTTP, LOGL_INFO, "%s: %s %s: method not allowed (405)", srv->name,
 		     method_name(cmd), path);
 		send_simple(ereq, 405, "POST only", "POST");
@@ -412,8 +413,8 @@ uint16_t http_server_port(const struct http_server *srv)
 	return srv->port;
 }
 
-int http_server_add_route(struct http_server *srv, const char *path, bool prefix,
-			  http_handler_fn fn, void *arg)
+static int add_route(struct http_server *srv, const char *path, bool prefix, bool any_method,
+		     http_handler_fn fn, void *arg)
 {
 	struct route *rt;
 
@@ -429,11 +430,24 @@ int http_server_add_route(struct http_server *srv, const char *path, bool prefix
 	}
 	rt->len = strlen(path);
 	rt->prefix = prefix;
+	rt->any_method = any_method;
 	rt->fn = fn;
 	rt->arg = arg;
 	rt->next = srv->routes;
 	srv->routes = rt;
 	return SGP_OK;
+}
+
+int http_server_add_route(struct http_server *srv, const char *path, bool prefix,
+			  http_handler_fn fn, void *arg)
+{
+	return add_route(srv, path, prefix, false, fn, arg);
+}
+
+int http_server_add_route_any(struct http_server *srv, const char *path, bool prefix,
+			      http_handler_fn fn, void *arg)
+{
+	return add_route(srv, path, prefix, true, fn, arg);
 }
 
 void http_server_get_stats(const struct http_server *srv, struct http_server_stats *st)

@@ -20,6 +20,8 @@
 #include "EsipaMessageFromIpaToEim.h"
 #include "EuiccPackageRequest.h"
 #include "EuiccPackageResult.h"
+#include "Certificate.h"
+#include "core/store/store.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
@@ -559,6 +561,270 @@ START_TEST(test_provide_refused)
 }
 END_TEST
 
+/* Send an EimPackageResult (its contents moved, freed) for eid. */
+static ProvideEimPackageResultResponse_t *provide_any(struct lab *l, const uint8_t *eid,
+						      EimPackageResult_t *res,
+						      EsipaMessageFromEimToIpa_t **holder)
+{
+	EsipaMessageFromIpaToEim_t m;
+	ProvideEimPackageResult_t *p = &m.choice.provideEimPackageResult;
+
+	memset(&m, 0, sizeof(m));
+	m.present = EsipaMessageFromIpaToEim_PR_provideEimPackageResult;
+	p->eidValue = OCTET_STRING_new_fromBuf(&asn_DEF_Octet16, (const char *)eid, 16);
+	ck_assert_ptr_nonnull(p->eidValue);
+	p->eimPackageResult = *res;
+	memset(res, 0, sizeof(*res));
+	*holder = exchange(l, &m);
+	ck_assert_int_eq((*holder)->present, EsipaMessageFromEimToIpa_PR_provideEimPackageResultResponse);
+	return &(*holder)->choice.provideEimPackageResultResponse;
+}
+
+static Certificate_t *cert_value(X509 *x)
+{
+	struct sgp_buf der = SGP_BUF_INIT;
+	Certificate_t *c = NULL;
+	struct der_error err;
+
+	ck_assert_int_eq(sgp_pki_cert_der(x, &der), SGP_OK);
+	ck_assert_int_eq(sgp_der_decode(&asn_DEF_Certificate, der.data, der.len, (void **)&c, &err),
+			 SGP_OK);
+	sgp_buf_free(&der);
+	return c;
+}
+
+/* An ipaEuiccData with the certificates (or not) and this transaction id. */
+static void data_result(EimPackageResult_t *res, const OCTET_STRING_t *tid, X509 *euicc, X509 *eum)
+{
+	IpaEuiccData_t *d = &res->choice.ipaEuiccDataResponse.choice.ipaEuiccData;
+
+	memset(res, 0, sizeof(*res));
+	res->present = EimPackageResult_PR_ipaEuiccDataResponse;
+	res->choice.ipaEuiccDataResponse.present = IpaEuiccDataResponse_PR_ipaEuiccData;
+	if (tid)
+		d->eimTransactionId = OCTET_STRING_new_fromBuf(&asn_DEF_TransactionId,
+							       (const char *)tid->buf, tid->size);
+	if (euicc)
+		d->euiccCertificate = cert_value(euicc);
+	if (eum)
+		d->eumCertificate = cert_value(eum);
+}
+
+static long provide_any_error(struct lab *l, const uint8_t *eid, EimPackageResult_t *res)
+{
+	EsipaMessageFromEimToIpa_t *a;
+	ProvideEimPackageResultResponse_t *p = provide_any(l, eid, res, &a);
+	long code = p->present == ProvideEimPackageResultResponse_PR_provideEimPackageResultError ?
+		    p->choice.provideEimPackageResultError : -1;
+
+	ASN_STRUCT_FREE(asn_DEF_EsipaMessageFromEimToIpa, a);
+	return code;
+}
+
+/* Bootstrap: a device registered by its EID only first gets the data
+ * request for its certificates; the answer completes its record; only
+ * then do its eUICC packages go out.  Wrong certificate, wrong
+ * transaction id, replay: refused, nothing recorded. */
+START_TEST(test_bootstrap)
+{
+	struct lab l;
+	struct sgp_buf cmd = SGP_BUF_INIT, resp = SGP_BUF_INIT;
+	EsipaMessageFromEimToIpa_t *a, *a2;
+	GetEimPackageResponse_t *g;
+	EimPackageResult_t res;
+	struct eim_device d;
+	OCTET_STRING_t bad_tid = { .buf = (uint8_t *)"nope", .size = 4 };
+
+	lab_init(&l);
+	/* a fresh registry row for the same eUICC, EID only */
+	ck_assert_int_eq(sgp_store_exec(l.tb.store, "DELETE FROM eim_package; DELETE FROM eim_device;"),
+			 SGP_OK);
+	ck_assert_int_eq(eim_register_device(l.eim, l.eid, NULL, l.token, 1), SGP_OK);
+	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, l.eid, ICCID_B, false, NULL), SGP_OK);
+	g = get_package(&l, l.tb.euicc->eid_bcd, &a);
+	ck_assert_int_eq(g->present, GetEimPackageResponse_PR_ipaEuiccDataRequest);
+	ck_assert_int_eq(g->choice.ipaEuiccDataRequest.tagList.size, 2);
+	ck_assert_int_eq(g->choice.ipaEuiccDataRequest.tagList.buf[0], 0xA5);
+	/* nothing else while the certificate is unknown */
+	ck_assert_int_eq(get_error(&l, l.tb.euicc->eid_bcd),
+			 GetEimPackageResponse__eimPackageError_noEimPackageAvailable);
+	/* wrong transaction id, no certificate at all: refused */
+	data_result(&res, &bad_tid, l.euicc_cert, sgp_pki_cert(l.tb.pki, SGP_PKI_ROLE_EUM));
+	ck_assert_int_eq(provide_any_error(&l, l.tb.euicc->eid_bcd, &res), UNDEF);
+	/* a certificate of the wrong role (the EUM's as the eUICC's): refused */
+	data_result(&res, g->choice.ipaEuiccDataRequest.eimTransactionId,
+		    sgp_pki_cert(l.tb.pki, SGP_PKI_ROLE_EUM), NULL);
+	ck_assert_int_eq(provide_any_error(&l, l.tb.euicc->eid_bcd, &res), UNDEF);
+	ck_assert_int_eq(eim_get_device(l.eim, l.eid, &d), SGP_OK);
+	ck_assert(eim_device_bootstrap(&d));
+	eim_device_release(&d);
+	/* the right answer */
+	data_result(&res, g->choice.ipaEuiccDataRequest.eimTransactionId, l.euicc_cert,
+		    sgp_pki_cert(l.tb.pki, SGP_PKI_ROLE_EUM));
+	ck_assert_int_eq(provide_any_error(&l, l.tb.euicc->eid_bcd, &res), -1);
+	ck_assert_int_eq(eim_get_device(l.eim, l.eid, &d), SGP_OK);
+	ck_assert(!eim_device_bootstrap(&d));
+	ck_assert_uint_gt(d.eum_cert.len, 0);
+	eim_device_release(&d);
+	/* the same answer again: a replay */
+	data_result(&res, g->choice.ipaEuiccDataRequest.eimTransactionId, l.euicc_cert,
+		    sgp_pki_cert(l.tb.pki, SGP_PKI_ROLE_EUM));
+	ck_assert_int_eq(provide_any_error(&l, l.tb.euicc->eid_bcd, &res), UNDEF);
+	ASN_STRUCT_FREE(asn_DEF_EsipaMessageFromEimToIpa, a);
+	/* now the PSMO goes out and its result verifies */
+	get_package_der(&l, &cmd);
+	es10(&l, &cmd, &resp);
+	{
+		ProvideEimPackageResultResponse_t *p = provide(&l, l.tb.euicc->eid_bcd, &resp, &a2);
+		ck_assert_int_eq(p->present, ProvideEimPackageResultResponse_PR_eimAcknowledgements);
+		ASN_STRUCT_FREE(asn_DEF_EsipaMessageFromEimToIpa, a2);
+	}
+	sgp_buf_free(&cmd);
+	sgp_buf_free(&resp);
+	lab_free(&l);
+}
+END_TEST
+
+/* A download trigger and an IPA error, each matched by eimTransactionId;
+ * notifyStateChange with nothing queued brings a listProfileInfo. */
+START_TEST(test_trigger_error_notify)
+{
+	struct lab l;
+	EsipaMessageFromEimToIpa_t *a, *a2;
+	GetEimPackageResponse_t *g;
+	EimPackageResult_t res;
+	struct eim_pkg p;
+	struct eim_device d;
+	struct sgp_buf der = SGP_BUF_INIT;
+	EsipaMessageFromIpaToEim_t m;
+	struct der_error err;
+	long cause = 1;
+
+	lab_init(&l);
+	ck_assert_int_eq(eim_queue_download_trigger(l.eim, l.eid, EIM_DOWNLOAD_ACTIVATION_CODE,
+						    "1$smdp.example$MID", NULL), SGP_OK);
+	ck_assert_int_eq(eim_queue_download_trigger(l.eim, l.eid, EIM_DOWNLOAD_ACTIVATION_CODE, "",
+						    NULL), SGP_ERR_INVAL);
+	g = get_package(&l, l.tb.euicc->eid_bcd, &a);
+	ck_assert_int_eq(g->present, GetEimPackageResponse_PR_profileDownloadTriggerRequest);
+	memset(&res, 0, sizeof(res));
+	res.present = EimPackageResult_PR_profileDownloadTriggerResult;
+	res.choice.profileDownloadTriggerResult.eimTransactionId = OCTET_STRING_new_fromBuf(
+		&asn_DEF_TransactionId,
+		(const char *)g->choice.profileDownloadTriggerRequest.eimTransactionId->buf,
+		g->choice.profileDownloadTriggerRequest.eimTransactionId->size);
+	res.choice.profileDownloadTriggerResult.profileDownloadTriggerResultData.present =
+		ProfileDownloadTriggerResult__profileDownloadTriggerResultData_PR_profileDownloadError;
+	res.choice.profileDownloadTriggerResult.profileDownloadTriggerResultData.choice
+		.profileDownloadError.profileDownloadErrorReason = 127;
+	ck_assert_int_eq(provide_any_error(&l, l.tb.euicc->eid_bcd, &res), -1);
+	pkg_at(&l, 0, &p);
+	ck_assert_int_eq(p.state, EIM_PKG_RESULT_RECEIVED);
+	ck_assert_int_eq(p.result_kind, EIM_OUT_DOWNLOAD_ERROR);
+	ck_assert_int_eq(p.error_code, 127);
+	eim_pkg_release(&p);
+	ASN_STRUCT_FREE(asn_DEF_EsipaMessageFromEimToIpa, a);
+
+	/* eimPackageResultResponseError without a transaction id: the one
+	 * package waiting; with none waiting: refused */
+	ck_assert_int_eq(eim_queue_psmo_list_profile_info(l.eim, l.eid, NULL), SGP_OK);
+	g = get_package(&l, l.tb.euicc->eid_bcd, &a);
+	ck_assert_int_eq(g->present, GetEimPackageResponse_PR_euiccPackageRequest);
+	ASN_STRUCT_FREE(asn_DEF_EsipaMessageFromEimToIpa, a);
+	memset(&res, 0, sizeof(res));
+	res.present = EimPackageResult_PR_eimPackageResultResponseError;
+	res.choice.eimPackageResultResponseError.eimPackageResultErrorCode = 1;
+	ck_assert_int_eq(provide_any_error(&l, l.tb.euicc->eid_bcd, &res), -1);
+	pkg_at(&l, 1, &p);
+	ck_assert_int_eq(p.result_kind, EIM_OUT_IPA_ERROR);
+	eim_pkg_release(&p);
+	memset(&res, 0, sizeof(res));
+	res.present = EimPackageResult_PR_eimPackageResultResponseError;
+	res.choice.eimPackageResultResponseError.eimPackageResultErrorCode = 2;
+	ck_assert_int_eq(provide_any_error(&l, l.tb.euicc->eid_bcd, &res), UNDEF);
+
+	/* notifyStateChange, nothing queued: a listProfileInfo package */
+	memset(&m, 0, sizeof(m));
+	m.present = EsipaMessageFromIpaToEim_PR_getEimPackageRequest;
+	ck_assert_int_eq(OCTET_STRING_fromBuf(&m.choice.getEimPackageRequest.eidValue,
+					      (const char *)l.tb.euicc->eid_bcd, 16), 0);
+	m.choice.getEimPackageRequest.notifyStateChange = calloc(1, sizeof(NULL_t));
+	m.choice.getEimPackageRequest.stateChangeCause = malloc(sizeof(long));
+	*m.choice.getEimPackageRequest.stateChangeCause = cause;
+	ck_assert_int_eq(sgp_der_encode(&asn_DEF_EsipaMessageFromIpaToEim, &m, &der, &err), SGP_OK);
+	ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_EsipaMessageFromIpaToEim, &m);
+	a2 = exchange_der(&l, &der);
+	ck_assert_int_eq(a2->choice.getEimPackageResponse.present,
+			 GetEimPackageResponse_PR_euiccPackageRequest);
+	ck_assert_int_eq(a2->choice.getEimPackageResponse.choice.euiccPackageRequest
+			 .euiccPackageSigned.euiccPackage.choice.psmoList.list.array[0]->present,
+			 Psmo_PR_listProfileInfo);
+	ASN_STRUCT_FREE(asn_DEF_EsipaMessageFromEimToIpa, a2);
+	ck_assert_int_eq(eim_get_device(l.eim, l.eid, &d), SGP_OK);
+	ck_assert(d.notify_state_change);
+	ck_assert_int_eq(d.state_change_cause, 1);
+	ck_assert_int_ne(d.last_contact, 0);
+	eim_device_release(&d);
+	sgp_buf_free(&der);
+	lab_free(&l);
+}
+END_TEST
+
+/* The registry lives in the store: a file database closed and reopened
+ * keeps devices, packages, profiles and notifications. */
+START_TEST(test_registry_persists)
+{
+	char dir[] = "/tmp/sgp32lab-eimreg-XXXXXX", path[96], cmd[128];
+	static const uint8_t tid[4] = { 1, 2, 3, 4 }, der[3] = { 0x30, 0x01, 0x00 };
+	const char *eid = "89001012012341234012345678901224";
+	struct eim_profile pr = { .iccid = ICCID_A, .state = 1, .profile_class = 2 };
+	struct sgp_store *st;
+	struct eim_device d;
+	struct eim_pkg *v;
+	struct eim_profile *pv;
+	size_t n;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/lab.db", dir);
+	ck_assert_int_eq(sgp_store_open(&st, path, NULL, NULL, 0), SGP_OK);
+	ck_assert_int_eq(eim_registry_migrate(st), SGP_OK);
+	ck_assert_int_eq(eim_registry_add_device(st, eid, NULL, 0, 0, 1), SGP_OK);
+	ck_assert_int_eq(eim_registry_queue_add(st, eid, EIM_PKG_DATA_REQUEST, -1, tid, 4, der, 3, 7,
+						NULL), SGP_OK);
+	/* the same transaction id twice: refused */
+	ck_assert_int_lt(eim_registry_queue_add(st, eid, EIM_PKG_DATA_REQUEST, -1, tid, 4, der, 3, 7,
+						NULL), 0);
+	ck_assert_int_eq(eim_registry_profiles_replace(st, eid, &pr, 1), SGP_OK);
+	ck_assert_int_eq(eim_registry_add_notification(st, eid, 5, der, 3, 9), SGP_OK);
+	ck_assert_int_eq(eim_registry_add_notification(st, eid, 5, der, 3, 9), SGP_ERR_EXISTS);
+	ck_assert_int_eq(eim_registry_touch(st, eid, 11, true, 4), SGP_OK);
+	sgp_store_close(st);
+
+	ck_assert_int_eq(sgp_store_open(&st, path, NULL, NULL, 0), SGP_OK);
+	ck_assert_int_eq(eim_registry_migrate(st), SGP_OK);
+	ck_assert_int_eq(eim_registry_get_device(st, eid, &d), SGP_OK);
+	ck_assert(eim_device_bootstrap(&d));
+	ck_assert_int_eq(d.last_contact, 11);
+	ck_assert_int_eq(d.state_change_cause, 4);
+	eim_device_release(&d);
+	ck_assert_int_eq(eim_registry_list(st, eid, &v, &n), SGP_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(v[0].kind, EIM_PKG_DATA_REQUEST);
+	ck_assert_int_eq(v[0].counter, -1);
+	ck_assert_uint_eq(v[0].transaction_id_len, 4);
+	eim_pkg_list_free(v, n);
+	ck_assert_int_eq(eim_registry_profiles(st, eid, &pv, &n), SGP_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(pv[0].state, 1);
+	free(pv);
+	ck_assert_int_eq(eim_registry_count_notifications(st, eid, &n), SGP_OK);
+	ck_assert_uint_eq(n, 1);
+	sgp_store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *eim_server_suite(void)
 {
 	Suite *s = suite_create("eim_server");
@@ -569,6 +835,9 @@ static Suite *eim_server_suite(void)
 	tcase_add_test(tc, test_register_refused);
 	tcase_add_test(tc, test_get_refused);
 	tcase_add_test(tc, test_provide_refused);
+	tcase_add_test(tc, test_bootstrap);
+	tcase_add_test(tc, test_trigger_error_notify);
+	tcase_add_test(tc, test_registry_persists);
 	suite_add_tcase(s, tc);
 	return s;
 }

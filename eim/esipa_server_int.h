@@ -1,0 +1,37 @@
+/* sgp32lab: the eIM server's state, shared by its own files only
+ * (esipa_server.c, esipa_result.c, queue.c, api.c) */
+#ifndef SGP_EIM_ESIPA_SERVER_INT_H
+#define SGP_EIM_ESIPA_SERVER_INT_H
+
+#include "eim/esipa_server.h"
+
+struct http_request;
+struct ProvideEimPackageResult;
+struct EsipaMessageFromEimToIpa;
+
+struct eim_server {
+	struct http_server *http;
+	struct sgp_store *store;
+	struct sgp_clock *clock;
+	const struct sgp_key *sk_eim;
+	const struct sgp_pki *pki;
+	char eim_id[129];
+	struct eim_server_stats stats;
+	struct http_client *es9;	/* the relay's ES9+ client */
+	struct eim_relay *relay;
+};
+
+/* The lab clock in seconds (wall clock without one). */
+int64_t eim_server_now(const struct eim_server *s);
+/* Encode msg and answer it; msg's contents are freed. */
+void eim_reply_msg(struct eim_server *s, struct http_request *req,
+		   struct EsipaMessageFromEimToIpa *msg);
+void eim_reply_provide_error(struct eim_server *s, struct http_request *req, long code);
+/* ESipa.ProvideEimPackageResult (esipa_result.c) */
+void eim_provide_eim_package_result(struct eim_server *s, struct http_request *req,
+				    const struct ProvideEimPackageResult *pr);
+/* Queue the bootstrap IpaEuiccDataRequest for the eUICC and EUM
+ * certificates (in the caller's transaction). */
+int eim_queue_cert_request_tx(struct eim_server *s, const char *eid);
+
+#endif
