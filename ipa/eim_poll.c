@@ -315,12 +315,12 @@ static void wait_delivered_action(struct sgp_fsm_inst *fi, uint32_t event, void 
 		p->n_acks = 0;
 		p->next_ack = 0;
 	} else {
-		if (r->present == ProvideEimPackageResultResponse_PR_provideEimPackageResultError) {
-			poll_fail(fi, SGP_ERR_PEER,
-				  "ProvideEimPackageResult (kept result): provideEimPackageResultError %ld",
-				  r->choice.provideEimPackageResultError);
-			return;
-		}
+		/* A refusal is the eIM's final word on that result: it stays in
+		 * the eUICC (no acknowledgement), the cycle goes on. */
+		if (r->present == ProvideEimPackageResultResponse_PR_provideEimPackageResultError)
+			LOGPFSM(fi, LOGL_NOTICE, "kept result refused by the eIM: "
+				"provideEimPackageResultError %ld",
+				r->choice.provideEimPackageResultError);
 		p->next_pending++;
 		p->res.pending_delivered++;
 		p->delivery_failures = 0;

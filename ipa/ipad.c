@@ -288,7 +288,9 @@ static bool on_link(void *arg, const struct ipa_profiles_state *st)
 	struct ipad *d = arg;
 
 	d->seen = *st;
-	return st->enabled[0] && ipad_has_coverage(d, st->enabled);
+	/* no profile enabled: the lab device's other link (a lab model
+	 * choice; a cellular-only device would have none) */
+	return !st->enabled[0] || ipad_has_coverage(d, st->enabled);
 }
 
 static int run_start(struct ipad *d)

@@ -23,6 +23,7 @@ struct lab_euicc;
 struct lab_local_eim;
 struct lab_rsp;
 struct lab_eim;
+struct lab_devices;
 struct sgp_store;
 
 /* 2026-01-01T00:00:00Z: where the simulated clock of every run starts, so
@@ -50,6 +51,7 @@ struct lab {
 	struct lab_local_eim *local_eim;
 	struct lab_rsp *rsp;
 	struct lab_eim *eim;
+	struct lab_devices *ipads;
 };
 
 enum lab_role {
@@ -117,6 +119,7 @@ extern const struct step_table steps_local_eim;
 extern const struct step_table steps_smdp;
 extern const struct step_table steps_ipa;
 extern const struct step_table steps_eim;
+extern const struct step_table steps_device;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,

@@ -17,6 +17,7 @@ static const struct step_table *const step_tables[] = {
 	&steps_smdp,
 	&steps_ipa,
 	&steps_eim,	/* after the IPAs: torn down before them */
+	&steps_device,	/* the IPAds: torn down first */
 };
 #define NUM_TABLES (sizeof(step_tables) / sizeof(step_tables[0]))
 
