@@ -208,6 +208,8 @@ void dl_finish(struct ipa_download *d, int rc)
 		r->step = sgp_fsm_state_name(d->fi);
 	if (rc == SGP_OK)
 		r->step = "DONE";
+	r->pir = d->pir.len ? d->pir.data : NULL;
+	r->pir_len = d->pir.len;
 	if (rc < 0 && !r->why[0])
 		snprintf(r->why, sizeof(r->why), "%s", sgp_strerror(rc));
 	LOGPFSM(d->fi, rc ? LOGL_NOTICE : LOGL_INFO, "download %s: %s", rc ? "failed" : "done",

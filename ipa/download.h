@@ -74,6 +74,11 @@ struct ipa_download_result {
 	bool notification_removed;	/* RemoveNotificationFromList ok */
 	uint8_t transaction_id[16];
 	size_t transaction_id_len;
+	/* the eUICC's ProfileInstallationResult ('BF37') DER, borrowed during
+	 * the callback; NULL when none came (SGP.32 6.3.2.7: the IPA hands it
+	 * to the eIM in profileDownloadTriggerResult) */
+	const uint8_t *pir;
+	size_t pir_len;
 };
 
 typedef void (*ipa_download_done_fn)(void *arg, const struct ipa_download_result *res);

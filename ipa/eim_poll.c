@@ -1,13 +1,11 @@
 /* sgp32lab: the IPA's eIM poll cycle (SGP.32 v1.2 3.5 "eIM package
  * retrieval", 6.3.2.6 GetEimPackage, 6.3.2.7 ProvideEimPackageResult,
  * 5.9.1 ES10b.LoadEuiccPackage) as a table FSM, and the poll interval */
-#include "ipa/eim_poll.h"
+#include "ipa/eim_poll_int.h"
 #include "ipa/es10_client.h"
 #include "ipa/esipa_client.h"
-#include "core/clock.h"
 #include "core/der/der.h"
 #include "core/err.h"
-#include "core/fsm.h"
 #include "core/log.h"
 
 #include "EsipaMessageFromEimToIpa.h"
@@ -18,47 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum poll_state { ST_IDLE, ST_WAIT_EID, ST_WAIT_PACKAGE, ST_WAIT_EUICC, ST_WAIT_RESULT };
-enum poll_event { EV_ES10, EV_ESIPA };
-
-struct ipa_eim_poll {
-	struct sgp_clock *clock;
-	struct ipa_es10 *es10;
-	struct http_client *http;
-	char *url;
-	unsigned timeout_ms;
-	ipa_eim_poll_cb done;
-	void *arg;
-
-	struct sgp_timer interval_timer;
-	uint64_t interval_ms;
-	unsigned cycles;
-
-	/* the running cycle */
-	struct sgp_fsm_inst *fi;
-	struct ipa_esipa_call *call;
-	uint8_t eid[16];
-	struct sgp_buf epr;		/* the eUICC's EuiccPackageResult */
-	struct ipa_eim_poll_result res;
-};
-
 /* GetEuiccDataRequest, tagList '5A' (SGP.22 5.7.20 ES10c.GetEID) */
 static const uint8_t get_eid_cmd[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
 
-static void set_reason(struct ipa_eim_poll *p, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_reason(struct ipa_eim_poll *p, int rc, const char *fmt, ...)
-{
-	va_list ap;
+static void begin_get(struct sgp_fsm_inst *fi);
+static void deliver_next(struct sgp_fsm_inst *fi);
 
-	p->res.rc = rc;
-	va_start(ap, fmt);
-	vsnprintf(p->res.reason, sizeof(p->res.reason), fmt, ap);
-	va_end(ap);
-}
-
-/* End the cycle: the outcome is in p->res, or rc < 0 a failure. */
-static void finish(struct sgp_fsm_inst *fi, enum ipa_eim_poll_outcome outcome)
+void poll_finish(struct sgp_fsm_inst *fi, enum ipa_eim_poll_outcome outcome)
 {
 	struct ipa_eim_poll *p = fi->priv;
 
@@ -66,9 +30,7 @@ static void finish(struct sgp_fsm_inst *fi, enum ipa_eim_poll_outcome outcome)
 	sgp_fsm_term(fi, p->res.rc < 0 ? SGP_FSM_TERM_ERROR : SGP_FSM_TERM_REGULAR);
 }
 
-static void fail(struct sgp_fsm_inst *fi, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail(struct sgp_fsm_inst *fi, int rc, const char *fmt, ...)
+void poll_fail(struct sgp_fsm_inst *fi, int rc, const char *fmt, ...)
 {
 	struct ipa_eim_poll *p = fi->priv;
 	va_list ap;
@@ -77,7 +39,7 @@ static void fail(struct sgp_fsm_inst *fi, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->res.reason, sizeof(p->res.reason), fmt, ap);
 	va_end(ap);
-	finish(fi, IPA_EIM_POLL_FAILED);
+	poll_finish(fi, IPA_EIM_POLL_FAILED);
 }
 
 static void on_es10(void *arg, const struct ipa_es10_result *res)
@@ -97,12 +59,12 @@ static void on_esipa(void *arg, const struct ipa_esipa_answer *ans)
 		sgp_fsm_dispatch(p->fi, EV_ESIPA, (void *)ans);
 }
 
-static int es10(struct ipa_eim_poll *p, const uint8_t *cmd, size_t len)
+int poll_es10(struct ipa_eim_poll *p, const uint8_t *cmd, size_t len)
 {
 	return ipa_es10_call(p->es10, cmd, len, on_es10, p);
 }
 
-static int esipa(struct ipa_eim_poll *p, const struct sgp_buf *der)
+static int esipa_post(struct ipa_eim_poll *p, const struct sgp_buf *der)
 {
 	int rc;
 
@@ -111,17 +73,15 @@ static int esipa(struct ipa_eim_poll *p, const struct sgp_buf *der)
 	return p->call ? SGP_OK : rc;
 }
 
-/* An ES10 answer that failed; false when it did not. */
-static bool es10_failed(struct sgp_fsm_inst *fi, const struct ipa_es10_result *r,
-			const char *what)
+bool poll_es10_failed(struct sgp_fsm_inst *fi, const struct ipa_es10_result *r, const char *what)
 {
 	struct ipa_eim_poll *p = fi->priv;
 
 	if (r->rc == SGP_OK)
 		return false;
 	p->res.sw = r->sw;
-	fail(fi, r->rc, "%s: %s at %s%s%04X", what, sgp_strerror(r->rc),
-	     r->stage ? r->stage : "?", r->sw ? ", SW " : "", r->sw);
+	poll_fail(fi, r->rc, "%s: %s at %s%s%04X", what, sgp_strerror(r->rc),
+		  r->stage ? r->stage : "?", r->sw ? ", SW " : "", r->sw);
 	return true;
 }
 
@@ -133,53 +93,278 @@ static bool esipa_failed(struct sgp_fsm_inst *fi, const struct ipa_esipa_answer 
 
 	p->res.http_status = a->http_status;
 	if (a->rc < 0) {
-		fail(fi, a->rc, "%s: %s", function, a->message);
+		poll_fail(fi, a->rc, "%s: %s", function, a->message);
 		return true;
 	}
 	if (!a->msg) {
-		fail(fi, SGP_ERR_PEER, "%s: the eIM answered no content", function);
+		poll_fail(fi, SGP_ERR_PEER, "%s: the eIM answered no content", function);
 		return true;
 	}
 	if ((int)a->msg->present != want) {
-		fail(fi, SGP_ERR_PEER, "%s: the eIM answered another function (choice %d)",
-		     function, (int)a->msg->present);
+		poll_fail(fi, SGP_ERR_PEER, "%s: the eIM answered another function (choice %d)",
+			  function, (int)a->msg->present);
 		return true;
 	}
 	return false;
 }
 
-/* WAIT_EID: GetEuiccDataResponse -> GetEimPackage */
+/* Post now, or first learn the enabled profile (WAIT_PROFILES). */
+void poll_esipa_send(struct sgp_fsm_inst *fi, struct sgp_buf *der, uint32_t state,
+		     const char *what)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	int rc;
+
+	if (p->link && p->profiles_stale) {
+		sgp_buf_reset(&p->out);
+		rc = sgp_buf_set(&p->out, der->data, der->len);
+		p->out_state = state;
+		if (rc == SGP_OK)
+			rc = poll_es10(p, ipa_cmd_get_profiles_info, sizeof(ipa_cmd_get_profiles_info));
+		if (rc < 0) {
+			poll_fail(fi, rc, "ES10c.GetProfilesInfo: not sent: %s", sgp_strerror(rc));
+			return;
+		}
+		sgp_fsm_state_chg(fi, ST_WAIT_PROFILES, p->timeout_ms, 9);
+		return;
+	}
+	rc = esipa_post(p, der);
+	if (rc < 0) {
+		poll_fail(fi, rc, "%s: not sent: %s", what, sgp_strerror(rc));
+		return;
+	}
+	sgp_fsm_state_chg(fi, state, p->timeout_ms, (int)state);
+}
+
+/* WAIT_PROFILES: GetProfilesInfo -> coverage of the enabled profile */
+static void wait_profiles_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	const struct ipa_es10_result *r = data;
+	struct ipa_profiles_state st;
+	struct sgp_buf der = SGP_BUF_INIT;
+	int rc;
+
+	(void)event;
+	if (poll_es10_failed(fi, r, "ES10c.GetProfilesInfo"))
+		return;
+	rc = ipa_msg_profiles_state(r->data, r->len, &st);
+	if (rc < 0) {
+		poll_fail(fi, rc, "ES10c.GetProfilesInfo: answer unusable: %s", sgp_strerror(rc));
+		return;
+	}
+	p->profiles_stale = false;
+	if (!p->link(p->link_arg, &st)) {
+		p->res.no_connectivity = true;
+		poll_fail(fi, SGP_ERR_IO, "no connectivity: %s%s has no coverage",
+			  st.enabled[0] ? "profile " : "", st.enabled[0] ? st.enabled : "no profile enabled,");
+		return;
+	}
+	der = p->out;
+	memset(&p->out, 0, sizeof(p->out));
+	poll_esipa_send(fi, &der, p->out_state, "ESipa");
+	sgp_buf_free(&der);
+}
+
+/* WAIT_EID: GetEuiccDataResponse -> kept results, or GetEimPackage */
 static void wait_eid_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct ipa_eim_poll *p = fi->priv;
 	const struct ipa_es10_result *r = data;
 	GetEuiccDataResponse_t *g = NULL;
-	struct sgp_buf req = SGP_BUF_INIT;
 	struct der_error err;
 	int rc;
 
 	(void)event;
-	if (es10_failed(fi, r, "ES10c.GetEID"))
+	if (poll_es10_failed(fi, r, "ES10c.GetEID"))
 		return;
 	rc = sgp_der_decode(&asn_DEF_GetEuiccDataResponse, r->data, r->len, (void **)&g, &err);
 	if (rc < 0) {
-		fail(fi, SGP_ERR_PARSE, "ES10c.GetEID: malformed answer: %s", err.msg);
+		poll_fail(fi, SGP_ERR_PARSE, "ES10c.GetEID: malformed answer: %s", err.msg);
 		return;
 	}
 	memcpy(p->eid, g->eidValue.buf, sizeof(p->eid));	/* Octet16: size checked */
 	sgp_der_free(&asn_DEF_GetEuiccDataResponse, g);
-	rc = ipa_esipa_build_get_eim_package(p->eid, &req);
-	if (rc == SGP_OK)
-		rc = esipa(p, &req);
-	sgp_buf_free(&req);
-	if (rc < 0) {
-		fail(fi, rc, "GetEimPackage: not sent: %s", sgp_strerror(rc));
+	if (!p->check_pending) {
+		deliver_next(fi);
 		return;
 	}
-	sgp_fsm_state_chg(fi, ST_WAIT_PACKAGE, p->timeout_ms, 2);
+	rc = poll_es10(p, ipa_cmd_pending_results, sizeof(ipa_cmd_pending_results));
+	if (rc < 0) {
+		poll_fail(fi, rc, "ES10b.IpaEuiccDataRequest: not sent: %s", sgp_strerror(rc));
+		return;
+	}
+	sgp_fsm_state_chg(fi, ST_WAIT_PENDING, p->timeout_ms, 2);
 }
 
-/* WAIT_PACKAGE: GetEimPackageResponse -> LoadEuiccPackage, or done */
+/* WAIT_PENDING: the results the eUICC keeps -> deliver them */
+static void wait_pending_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	const struct ipa_es10_result *r = data;
+	int rc;
+
+	(void)event;
+	if (poll_es10_failed(fi, r, "ES10b.IpaEuiccDataRequest"))
+		return;
+	rc = ipa_msg_pending_results(r->data, r->len, &p->pending, &p->n_pending);
+	if (rc < 0) {
+		poll_fail(fi, rc, "ES10b.IpaEuiccDataRequest: answer unusable: %s",
+			  sgp_strerror(rc));
+		return;
+	}
+	if (p->n_pending)
+		LOGPFSM(fi, LOGL_INFO, "%zu eUICC Package Result%s kept by the eUICC: delivering",
+			p->n_pending, p->n_pending == 1 ? "" : "s");
+	p->next_pending = 0;
+	deliver_next(fi);
+}
+
+/* The next kept result, the owed error, then GetEimPackage. */
+static void deliver_next(struct sgp_fsm_inst *fi)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	struct sgp_buf req = SGP_BUF_INIT;
+	int rc;
+
+	p->delivering_error = false;
+	if (p->next_pending < p->n_pending) {
+		rc = ipa_msg_provide_result(p->eid, IPA_EIM_RESULT_EUICC_PACKAGE,
+					    p->pending[p->next_pending].data,
+					    p->pending[p->next_pending].len, &req);
+	} else if (p->owed_error) {
+		p->delivering_error = true;
+		rc = ipa_msg_provide_error(p->eid, NULL, 0, p->owed_error, &req);
+	} else {
+		begin_get(fi);
+		return;
+	}
+	if (rc < 0) {
+		poll_fail(fi, rc, "ProvideEimPackageResult: %s", sgp_strerror(rc));
+		return;
+	}
+	poll_esipa_send(fi, &req, ST_WAIT_DELIVERED, "ProvideEimPackageResult");
+	sgp_buf_free(&req);
+}
+
+/* Remove the acknowledged sequence numbers, then finish or go on. */
+static void remove_next(struct sgp_fsm_inst *fi)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	struct sgp_buf cmd = SGP_BUF_INIT;
+	int rc;
+
+	if (p->next_ack >= p->n_acks) {
+		if (p->finish_after_remove)
+			poll_finish(fi, IPA_EIM_POLL_PACKAGE_DONE);
+		else
+			deliver_next(fi);
+		return;
+	}
+	rc = ipa_msg_notification_sent(p->acks[p->next_ack++], &cmd);
+	if (rc == SGP_OK)
+		rc = poll_es10(p, cmd.data, cmd.len);
+	sgp_buf_free(&cmd);
+	if (rc < 0) {
+		poll_fail(fi, rc, "ES10b.RemoveNotificationFromList: not sent: %s", sgp_strerror(rc));
+		return;
+	}
+	sgp_fsm_state_chg(fi, ST_WAIT_REMOVE, p->timeout_ms, 11);
+}
+
+/* eimAcknowledgements of a ProvideEimPackageResultResponse */
+static int take_acks(struct sgp_fsm_inst *fi, const ProvideEimPackageResultResponse_t *r)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	int rc = ipa_msg_acknowledgements(r, p->acks, IPA_EIM_POLL_MAX_ACKS, &p->n_acks);
+
+	p->next_ack = 0;
+	if (rc < 0)
+		poll_fail(fi, rc, "ProvideEimPackageResult: more than %d acknowledgements",
+			  IPA_EIM_POLL_MAX_ACKS);
+	else
+		p->res.acknowledgements += (unsigned)p->n_acks;
+	return rc;
+}
+
+/* WAIT_DELIVERED: a kept result or the owed error reached the eIM */
+static void wait_delivered_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	const struct ipa_esipa_answer *a = data;
+	const ProvideEimPackageResultResponse_t *r;
+
+	(void)event;
+	if (esipa_failed(fi, a, "ProvideEimPackageResult (kept result)",
+			 EsipaMessageFromEimToIpa_PR_provideEimPackageResultResponse)) {
+		if (!p->delivering_error && ++p->delivery_failures >= IPA_EIM_POLL_MAX_DELIVERY) {
+			LOGPFSM(fi, LOGL_NOTICE, "kept results not delivered after %u tries: left "
+				"in the eUICC", p->delivery_failures);
+			p->res.rc = SGP_ERR_PEER;
+			snprintf(p->res.reason + strlen(p->res.reason),
+				 sizeof(p->res.reason) - strlen(p->res.reason),
+				 " (given up after %u tries)", p->delivery_failures);
+			p->check_pending = false;	/* a later state change asks again */
+			p->delivery_failures = 0;
+		}
+		return;
+	}
+	r = &a->msg->choice.provideEimPackageResultResponse;
+	if (p->delivering_error) {
+		p->owed_error = 0;	/* delivered: whatever the eIM makes of it */
+		p->n_acks = 0;
+		p->next_ack = 0;
+	} else {
+		/* A refusal is the eIM's final word on that result: it stays in
+		 * the eUICC (no acknowledgement), the cycle goes on. */
+		if (r->present == ProvideEimPackageResultResponse_PR_provideEimPackageResultError)
+			LOGPFSM(fi, LOGL_NOTICE, "kept result refused by the eIM: "
+				"provideEimPackageResultError %ld",
+				r->choice.provideEimPackageResultError);
+		p->next_pending++;
+		p->res.pending_delivered++;
+		p->delivery_failures = 0;
+		if (take_acks(fi, r) < 0)
+			return;
+	}
+	p->finish_after_remove = false;
+	remove_next(fi);
+}
+
+static void begin_get(struct sgp_fsm_inst *fi)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	struct sgp_buf req = SGP_BUF_INIT;
+	int rc;
+
+	p->check_pending = false;	/* all kept results went */
+	p->res.state_change_sent = p->cause != IPA_STATE_CHANGE_NONE;
+	rc = ipa_msg_get_eim_package(p->eid, p->cause, &req);
+	if (rc < 0) {
+		poll_fail(fi, rc, "GetEimPackage: %s", sgp_strerror(rc));
+		return;
+	}
+	poll_esipa_send(fi, &req, ST_WAIT_PACKAGE, "GetEimPackage");
+	sgp_buf_free(&req);
+}
+
+/* A PSMO enable with rollbackFlag in the package (SGP.32 5.9.16: the IPA
+ * may roll back if it cannot reach the eIM with the new profile). */
+static bool has_rollback_flag(const EuiccPackageRequest_t *r)
+{
+	const EuiccPackage_t *pk = &r->euiccPackageSigned.euiccPackage;
+
+	if (pk->present != EuiccPackage_PR_psmoList)
+		return false;
+	for (int i = 0; i < pk->choice.psmoList.list.count; i++) {
+		const Psmo_t *m = pk->choice.psmoList.list.array[i];
+		if (m->present == Psmo_PR_enable && m->choice.enable.rollbackFlag)
+			return true;
+	}
+	return false;
+}
+
+/* WAIT_PACKAGE: GetEimPackageResponse -> the package kind, or done */
 static void wait_package_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct ipa_eim_poll *p = fi->priv;
@@ -190,9 +375,12 @@ static void wait_package_action(struct sgp_fsm_inst *fi, uint32_t event, void *d
 	int rc;
 
 	(void)event;
+	if (a->rc == SGP_ERR_PARSE)	/* owed: 6.3.2.7 eimPackageResultResponseError */
+		p->owed_error = 1;	/* invalidPackageFormat */
 	if (esipa_failed(fi, a, "GetEimPackage",
 			 EsipaMessageFromEimToIpa_PR_getEimPackageResponse))
 		return;
+	p->cause = IPA_STATE_CHANGE_NONE;	/* the eIM heard it */
 	g = &a->msg->choice.getEimPackageResponse;
 	switch (g->present) {
 	case GetEimPackageResponse_PR_eimPackageError:
@@ -200,37 +388,57 @@ static void wait_package_action(struct sgp_fsm_inst *fi, uint32_t event, void *d
 		if (g->choice.eimPackageError ==
 		    GetEimPackageResponse__eimPackageError_noEimPackageAvailable) {
 			LOGPFSM(fi, LOGL_INFO, "no eIM package available");
-			finish(fi, IPA_EIM_POLL_NO_PACKAGE);
+			poll_finish(fi, IPA_EIM_POLL_NO_PACKAGE);
 			return;
 		}
-		fail(fi, SGP_ERR_PEER, "GetEimPackage: eimPackageError %ld",
-		     g->choice.eimPackageError);
+		poll_fail(fi, SGP_ERR_PEER, "GetEimPackage: eimPackageError %ld",
+			  g->choice.eimPackageError);
 		return;
 	case GetEimPackageResponse_PR_euiccPackageRequest:
 		break;
 	case GetEimPackageResponse_PR_ipaEuiccDataRequest:
-		fail(fi, SGP_ERR_UNSUPPORTED, "GetEimPackage: ipaEuiccDataRequest not run yet");
+		p->res.kind = IPA_EIM_PKG_IPA_EUICC_DATA;
+		poll_run_data_request(fi, &g->choice.ipaEuiccDataRequest);
 		return;
 	case GetEimPackageResponse_PR_profileDownloadTriggerRequest:
-		fail(fi, SGP_ERR_UNSUPPORTED,
-		     "GetEimPackage: profileDownloadTriggerRequest not run yet");
+		p->res.kind = IPA_EIM_PKG_DOWNLOAD_TRIGGER;
+		poll_run_download_trigger(fi, &g->choice.profileDownloadTriggerRequest);
 		return;
 	default:
-		fail(fi, SGP_ERR_PEER, "GetEimPackage: unknown answer");
+		p->owed_error = 2;	/* unknownPackage */
+		poll_fail(fi, SGP_ERR_PEER, "GetEimPackage: unknown package");
 		return;
 	}
+	p->res.kind = IPA_EIM_PKG_EUICC_PACKAGE;
+	p->res.rollback_flag = has_rollback_flag(&g->choice.euiccPackageRequest);
 	/* The EuiccPackageRequest ('BF51') is the ES10b command as it is: the
 	 * strict decode guarantees that re-encoding gives the received bytes. */
 	rc = sgp_der_encode(&asn_DEF_EuiccPackageRequest, &g->choice.euiccPackageRequest, &cmd,
 			    &err);
 	if (rc == SGP_OK)
-		rc = es10(p, cmd.data, cmd.len);
+		rc = poll_es10(p, cmd.data, cmd.len);
 	sgp_buf_free(&cmd);
 	if (rc < 0) {
-		fail(fi, rc, "ES10b.LoadEuiccPackage: not sent: %s", sgp_strerror(rc));
+		poll_fail(fi, rc, "ES10b.LoadEuiccPackage: not sent: %s", sgp_strerror(rc));
 		return;
 	}
 	sgp_fsm_state_chg(fi, ST_WAIT_EUICC, p->timeout_ms, 3);
+}
+
+void poll_provide(struct sgp_fsm_inst *fi, enum ipa_eim_result_kind kind)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	struct sgp_buf req = SGP_BUF_INIT;
+	int rc = ipa_msg_provide_result(p->eid, kind, p->epr.data, p->epr.len, &req);
+
+	if (rc < 0) {
+		poll_fail(fi, rc, "ProvideEimPackageResult: result unusable: %s", sgp_strerror(rc));
+		return;
+	}
+	/* the profile may have changed: ask before sending (rollback) */
+	p->profiles_stale = true;
+	poll_esipa_send(fi, &req, ST_WAIT_RESULT, "ProvideEimPackageResult");
+	sgp_buf_free(&req);
 }
 
 /* WAIT_EUICC: EuiccPackageResult -> ProvideEimPackageResult */
@@ -238,30 +446,20 @@ static void wait_euicc_action(struct sgp_fsm_inst *fi, uint32_t event, void *dat
 {
 	struct ipa_eim_poll *p = fi->priv;
 	const struct ipa_es10_result *r = data;
-	struct sgp_buf req = SGP_BUF_INIT;
 	int rc;
 
 	(void)event;
-	if (es10_failed(fi, r, "ES10b.LoadEuiccPackage"))
+	if (poll_es10_failed(fi, r, "ES10b.LoadEuiccPackage"))
 		return;
 	rc = sgp_buf_set(&p->epr, r->data, r->len);
-	if (rc == SGP_OK)
-		rc = ipa_esipa_build_provide_result(p->eid, r->data, r->len, &req);
 	if (rc < 0) {
-		sgp_buf_free(&req);
-		fail(fi, rc, "ES10b.LoadEuiccPackage: answer unusable: %s", sgp_strerror(rc));
+		poll_fail(fi, rc, "ES10b.LoadEuiccPackage: %s", sgp_strerror(rc));
 		return;
 	}
-	rc = esipa(p, &req);
-	sgp_buf_free(&req);
-	if (rc < 0) {
-		fail(fi, rc, "ProvideEimPackageResult: not sent: %s", sgp_strerror(rc));
-		return;
-	}
-	sgp_fsm_state_chg(fi, ST_WAIT_RESULT, p->timeout_ms, 4);
+	poll_provide(fi, IPA_EIM_RESULT_EUICC_PACKAGE);
 }
 
-/* WAIT_RESULT: ProvideEimPackageResultResponse -> done */
+/* WAIT_RESULT: ProvideEimPackageResultResponse -> remove what was acknowledged */
 static void wait_result_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct ipa_eim_poll *p = fi->priv;
@@ -275,64 +473,94 @@ static void wait_result_action(struct sgp_fsm_inst *fi, uint32_t event, void *da
 	r = &a->msg->choice.provideEimPackageResultResponse;
 	switch (r->present) {
 	case ProvideEimPackageResultResponse_PR_eimAcknowledgements:
-		p->res.acknowledgements = (unsigned)r->choice.eimAcknowledgements.list.count;
-		/* fall through */
 	case ProvideEimPackageResultResponse_PR_emptyResponse:
-		finish(fi, IPA_EIM_POLL_PACKAGE_DONE);
+		if (take_acks(fi, r) < 0)
+			return;
+		p->finish_after_remove = true;
+		remove_next(fi);
 		return;
 	case ProvideEimPackageResultResponse_PR_provideEimPackageResultError:
 		p->res.eim_error = r->choice.provideEimPackageResultError;
-		fail(fi, SGP_ERR_PEER, "ProvideEimPackageResult: provideEimPackageResultError %ld",
-		     r->choice.provideEimPackageResultError);
+		poll_fail(fi, SGP_ERR_PEER, "ProvideEimPackageResult: provideEimPackageResultError %ld",
+			  r->choice.provideEimPackageResultError);
 		return;
 	default:
-		fail(fi, SGP_ERR_PEER, "ProvideEimPackageResult: unknown answer");
+		poll_fail(fi, SGP_ERR_PEER, "ProvideEimPackageResult: unknown answer");
 		return;
 	}
 }
 
+/* WAIT_REMOVE: NotificationSentResponse (ok or nothingToDelete) */
+static void wait_remove_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	const struct ipa_es10_result *r = data;
+
+	(void)event;
+	if (poll_es10_failed(fi, r, "ES10b.RemoveNotificationFromList"))
+		return;
+	p->res.removed++;
+	remove_next(fi);
+}
+
+#define ANY_STATE 0x0FFEu	/* every state but IDLE */
+#define ES10 SGP_FSM_BIT(EV_ES10)
+#define ESIPA SGP_FSM_BIT(EV_ESIPA)
+
 static const struct sgp_fsm_state poll_states[] = {
-	[ST_IDLE] = {
-		.name = "IDLE",
-		.out_state_mask = SGP_FSM_BIT(ST_WAIT_EID),
-	},
-	[ST_WAIT_EID] = {
-		.name = "WAIT_EID",
-		.in_event_mask = SGP_FSM_BIT(EV_ES10),
-		.out_state_mask = SGP_FSM_BIT(ST_WAIT_PACKAGE),
-		.action = wait_eid_action,
-	},
-	[ST_WAIT_PACKAGE] = {
-		.name = "WAIT_PACKAGE",
-		.in_event_mask = SGP_FSM_BIT(EV_ESIPA),
-		.out_state_mask = SGP_FSM_BIT(ST_WAIT_EUICC),
-		.action = wait_package_action,
-	},
-	[ST_WAIT_EUICC] = {
-		.name = "WAIT_EUICC",
-		.in_event_mask = SGP_FSM_BIT(EV_ES10),
-		.out_state_mask = SGP_FSM_BIT(ST_WAIT_RESULT),
-		.action = wait_euicc_action,
-	},
-	[ST_WAIT_RESULT] = {
-		.name = "WAIT_RESULT",
-		.in_event_mask = SGP_FSM_BIT(EV_ESIPA),
-		.action = wait_result_action,
-	},
+	[ST_IDLE] = { .name = "IDLE", .out_state_mask = SGP_FSM_BIT(ST_WAIT_EID) },
+	[ST_WAIT_EID] = { .name = "WAIT_EID", .in_event_mask = ES10,
+			  .out_state_mask = ANY_STATE, .action = wait_eid_action },
+	[ST_WAIT_PENDING] = { .name = "WAIT_PENDING", .in_event_mask = ES10,
+			      .out_state_mask = ANY_STATE, .action = wait_pending_action },
+	[ST_WAIT_DELIVERED] = { .name = "WAIT_DELIVERED", .in_event_mask = ESIPA,
+				.out_state_mask = ANY_STATE, .action = wait_delivered_action },
+	[ST_WAIT_PACKAGE] = { .name = "WAIT_PACKAGE", .in_event_mask = ESIPA,
+			      .out_state_mask = ANY_STATE, .action = wait_package_action },
+	[ST_WAIT_EUICC] = { .name = "WAIT_EUICC", .in_event_mask = ES10,
+			    .out_state_mask = ANY_STATE, .action = wait_euicc_action },
+	[ST_WAIT_DATA] = { .name = "WAIT_DATA", .in_event_mask = ES10,
+			   .out_state_mask = ANY_STATE, .action = poll_wait_data_action },
+	[ST_WAIT_DISCOVERY] = { .name = "WAIT_DISCOVERY",
+				.in_event_mask = SGP_FSM_BIT(EV_DISCOVERY),
+				.out_state_mask = ANY_STATE, .action = poll_wait_discovery_action },
+	[ST_WAIT_DOWNLOAD] = { .name = "WAIT_DOWNLOAD", .in_event_mask = SGP_FSM_BIT(EV_DOWNLOAD),
+			       .out_state_mask = ANY_STATE, .action = poll_wait_download_action },
+	[ST_WAIT_RESULT] = { .name = "WAIT_RESULT", .in_event_mask = ESIPA,
+			     .out_state_mask = ANY_STATE, .action = wait_result_action },
+	[ST_WAIT_REMOVE] = { .name = "WAIT_REMOVE", .in_event_mask = ES10,
+			     .out_state_mask = ANY_STATE, .action = wait_remove_action },
+	[ST_WAIT_PROFILES] = { .name = "WAIT_PROFILES", .in_event_mask = ES10,
+			       .out_state_mask = ANY_STATE, .action = wait_profiles_action },
 };
 
 static const char *const poll_event_names[] = {
 	[EV_ES10] = "ES10_ANSWER", [EV_ESIPA] = "ESIPA_ANSWER",
+	[EV_DOWNLOAD] = "DOWNLOAD_DONE", [EV_DISCOVERY] = "DISCOVERY_DONE",
 };
 
 static bool poll_timer_cb(struct sgp_fsm_inst *fi, int T)
 {
 	struct ipa_eim_poll *p = fi->priv;
 
-	set_reason(p, SGP_ERR_TIMEOUT, "no answer within %u ms in %s (T%d)", p->timeout_ms,
-		   sgp_fsm_state_name(fi), T);
+	p->res.rc = SGP_ERR_TIMEOUT;
+	snprintf(p->res.reason, sizeof(p->res.reason), "no answer within %u ms in %s (T%d)",
+		 p->timeout_ms, sgp_fsm_state_name(fi), T);
 	p->res.outcome = IPA_EIM_POLL_FAILED;
 	return true;
+}
+
+static void cycle_reset(struct ipa_eim_poll *p)
+{
+	for (size_t i = 0; i < p->n_pending; i++)
+		sgp_buf_free(&p->pending[i]);
+	free(p->pending);
+	p->pending = NULL;
+	p->n_pending = p->next_pending = 0;
+	p->n_acks = p->next_ack = 0;
+	sgp_buf_reset(&p->out);
+	sgp_buf_reset(&p->req);
+	p->tid_len = 0;
 }
 
 static void poll_cleanup(struct sgp_fsm_inst *fi, enum sgp_fsm_term_cause cause)
@@ -344,7 +572,11 @@ static void poll_cleanup(struct sgp_fsm_inst *fi, enum sgp_fsm_term_cause cause)
 	ipa_es10_forget(p->es10, p);
 	ipa_esipa_cancel(p->call);
 	p->call = NULL;
+	poll_kinds_cleanup(p);
 	p->fi = NULL;
+	cycle_reset(p);
+	if (cause != SGP_FSM_TERM_REGULAR)
+		p->check_pending = true;	/* a result may be stuck in the eUICC */
 	if (cause == SGP_FSM_TERM_REQUEST)
 		return;
 	res = p->res;
@@ -380,11 +612,12 @@ int ipa_eim_poll_start(struct ipa_eim_poll *p)
 		return SGP_ERR_STATE;
 	memset(&p->res, 0, sizeof(p->res));
 	sgp_buf_reset(&p->epr);
+	p->profiles_stale = true;
 	snprintf(id, sizeof(id), "%u", p->cycles + 1);
 	p->fi = sgp_fsm_inst_alloc(&poll_fsm, p->clock, id, p);
 	if (!p->fi)
 		return SGP_ERR_NOMEM;
-	rc = es10(p, get_eid_cmd, sizeof(get_eid_cmd));
+	rc = poll_es10(p, get_eid_cmd, sizeof(get_eid_cmd));
 	if (rc == SGP_OK)
 		rc = sgp_fsm_state_chg(p->fi, ST_WAIT_EID, p->timeout_ms, 1);
 	if (rc < 0) {
@@ -443,6 +676,16 @@ int ipa_eim_poll_new(const struct ipa_eim_poll_cfg *cfg, struct ipa_eim_poll **o
 	p->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : IPA_EIM_POLL_DEFAULT_TIMEOUT_MS;
 	p->done = cfg->done;
 	p->arg = cfg->arg;
+	if (cfg->caps) {
+		p->caps = *cfg->caps;
+	} else {
+		p->caps.features = 1u << IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION;
+		p->caps.protocols = 1u << IPA_PROTOCOL_RETRIEVE_HTTPS;
+	}
+	p->link = cfg->link;
+	p->link_arg = cfg->link_arg;
+	p->check_pending = !cfg->no_pending_check;
+	p->cause = IPA_STATE_CHANGE_NONE;
 	sgp_timer_init(&p->interval_timer, p->clock, on_interval, p);
 	*out = p;
 	return SGP_OK;
@@ -455,9 +698,24 @@ void ipa_eim_poll_free(struct ipa_eim_poll *p)
 	sgp_timer_cancel(&p->interval_timer);
 	if (p->fi)
 		sgp_fsm_term(p->fi, SGP_FSM_TERM_REQUEST);
+	cycle_reset(p);
 	sgp_buf_free(&p->epr);
+	sgp_buf_free(&p->out);
+	sgp_buf_free(&p->req);
 	free(p->url);
 	free(p);
+}
+
+void ipa_eim_poll_notify_state_change(struct ipa_eim_poll *p, enum ipa_state_change_cause cause)
+{
+	if (p)
+		p->cause = cause;
+}
+
+void ipa_eim_poll_check_pending(struct ipa_eim_poll *p)
+{
+	if (p)
+		p->check_pending = true;
 }
 
 bool ipa_eim_poll_running(const struct ipa_eim_poll *p)

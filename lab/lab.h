@@ -24,6 +24,7 @@ struct lab_local_eim;
 struct lab_rsp;
 struct lab_eim;
 struct lab_eim_api;
+struct lab_devices;
 struct sgp_store;
 
 /* 2026-01-01T00:00:00Z: where the simulated clock of every run starts, so
@@ -52,6 +53,7 @@ struct lab {
 	struct lab_rsp *rsp;
 	struct lab_eim *eim;
 	struct lab_eim_api *eim_api;	/* lab/steps_eim_ops.c */
+	struct lab_devices *ipads;
 };
 
 enum lab_role {
@@ -120,6 +122,7 @@ extern const struct step_table steps_smdp;
 extern const struct step_table steps_ipa;
 extern const struct step_table steps_eim;
 extern const struct step_table steps_eim_ops;
+extern const struct step_table steps_device;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,

@@ -5,11 +5,8 @@
  *       ES10b AddInitialEim into device N's eUICC (the lab eIM's key and
  *       address), and the device in the eIM's registry (cert=no: by its
  *       EID only, the eIM learns the certificate on first contact)
- *   ipa @N poll [result=package|none|failed]
- *       one ESipa cycle: getEimPackage, LoadEuiccPackage on the eUICC,
- *       provideEimPackageResult
  * The operator's steps (eim psmo/eco/data/download, expect eim) are in
- * lab/steps_eim_ops.c.
+ * lab/steps_eim_ops.c; the IPAs' (ipa @N poll, ...) in lab/steps_device.c.
  *
  * The eIM listens on 127.0.0.1 (ephemeral port) with the lab PKI's eIM TLS
  * certificate and signs with its eIM key; the IPA reaches it over HTTPS
@@ -17,7 +14,6 @@
 #include "lab/lab.h"
 #include "lab/lab_eim.h"
 #include "lab/lab_card.h"
-#include "lab/lab_eim.h"
 #include "lab/lab_euicc.h"
 #include "lab/lab_pki.h"
 #include "lab/lab_rsp.h"
@@ -29,7 +25,6 @@
 #include "eim/esipa_server.h"
 #include "eim/package.h"
 #include "eim/registry.h"
-#include "ipa/eim_poll.h"
 #include "sim/euicc.h"
 
 #include <stdlib.h>
@@ -37,19 +32,11 @@
 
 #define MAX_DEVICES LAB_MAX_DEVICES
 
-struct lab_eim_poll {
-	struct ipa_eim_poll *poll;
-	struct step_ctx *ctx;
-	const struct scn_step *st;
-};
-
 struct lab_eim {
 	struct eim_server *srv;
 	struct sgp_key *sk;
 	char address[64];
 	char cert[4200], key[4200], ci[4200];
-	struct lab_eim_poll *polls;	/* per device */
-	size_t n_polls;
 };
 
 static struct lab_eim *lab_eim(struct lab *lab, char *err, size_t errlen)
@@ -191,99 +178,12 @@ out:
 	return sr;
 }
 
-/* --- ipa @N poll --- */
-
-static int poll_check(const struct scn_step *st, char *err, size_t errlen)
-{
-	static const char *const keys[] = { "result", NULL };
-	const char *v = step_arg(st, "result");
-
-	if (device_at(st, 1, err, errlen) < 0 || step_check_keys(st, 3, keys, err, errlen) < 0)
-		return -1;
-	if (v && strcmp(v, "package") && strcmp(v, "none") && strcmp(v, "failed")) {
-		snprintf(err, errlen, "result= is package, none or failed");
-		return -1;
-	}
-	return 0;
-}
-
-static void poll_done(void *arg, const struct ipa_eim_poll_result *res)
-{
-	struct lab_eim_poll *lp = arg;
-	struct step_ctx *ctx = lp->ctx;
-	const char *want = step_arg(lp->st, "result") ? step_arg(lp->st, "result") : "package";
-	const char *got = res->outcome == IPA_EIM_POLL_PACKAGE_DONE ? "package" :
-			  res->outcome == IPA_EIM_POLL_NO_PACKAGE ? "none" : "failed";
-
-	if (!ctx)
-		return;		/* a cycle nobody waits for */
-	lp->ctx = NULL;
-	if (strcmp(want, got))
-		step_done(ctx, false, "%s%s%s%s%s", got, res->stage ? " at " : "",
-			  res->stage ? res->stage : "", res->reason[0] ? ": " : "", res->reason);
-	else if (res->outcome == IPA_EIM_POLL_PACKAGE_DONE)
-		step_done(ctx, true, "package run, result delivered, %u acknowledged",
-			  res->acknowledgements);
-	else
-		step_done(ctx, true, "%s%s%s", got, res->reason[0] ? ": " : "", res->reason);
-}
-
-static enum step_result poll_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
-{
-	unsigned dev = (unsigned)step_device(st->argv[1], MAX_DEVICES);
-	char err[256] = "", url[200];
-	struct lab_eim *m = lab_eim(lab, err, sizeof(err));
-	struct lab_ipa_dev *d = m ? lab_ipa_dev(lab, dev, err, sizeof(err)) : NULL;
-	struct lab_eim_poll *lp;
-	int rc;
-
-	if (!d) {
-		step_msg(ctx, "%s", err);
-		return STEP_FAIL;
-	}
-	if (dev > m->n_polls) {
-		struct lab_eim_poll *v = realloc(m->polls, dev * sizeof(*v));
-		if (!v) {
-			step_msg(ctx, "out of memory");
-			return STEP_FAIL;
-		}
-		memset(v + m->n_polls, 0, (dev - m->n_polls) * sizeof(*v));
-		m->polls = v;
-		m->n_polls = dev;
-	}
-	lp = &m->polls[dev - 1];
-	if (!lp->poll) {
-		struct ipa_eim_poll_cfg cfg = {
-			.clock = lab->clock, .es10 = d->es10, .http = lab->rsp->http,
-			.eim_url = url, .done = poll_done, .arg = lp,
-		};
-		snprintf(url, sizeof(url), "https://%s/gsma/rsp2/asn1", m->address);
-		rc = ipa_eim_poll_new(&cfg, &lp->poll);
-		if (rc < 0) {
-			step_msg(ctx, "cannot set up the IPA's eIM client: %s", sgp_strerror(rc));
-			return STEP_FAIL;
-		}
-	}
-	lp->ctx = ctx;
-	lp->st = st;
-	rc = ipa_eim_poll_start(lp->poll);
-	if (rc < 0) {
-		lp->ctx = NULL;
-		step_msg(ctx, "cannot poll: %s", sgp_strerror(rc));
-		return STEP_FAIL;
-	}
-	return STEP_PENDING;
-}
-
 static void eim_teardown(struct lab *lab)
 {
 	struct lab_eim *m = lab->eim;
 
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->n_polls; i++)
-		ipa_eim_poll_free(m->polls[i].poll);
-	free(m->polls);
 	eim_server_free(m->srv);
 	sgp_key_free(m->sk);
 	free(m);
@@ -296,12 +196,6 @@ static const struct step_def eim_defs[] = {
 		.usage = "eim register @N [cert=no]",
 		.help = "AddInitialEim into device N's eUICC with the lab eIM, and the device in its registry.",
 		.check = register_check, .run = register_run,
-	},
-	{
-		.keyword = "ipa", .object = "poll",
-		.usage = "ipa @N poll [result=package|none|failed]",
-		.help = "One ESipa cycle of device N's IPA: getEimPackage, LoadEuiccPackage, provideEimPackageResult.",
-		.check = poll_check, .run = poll_run,
 	},
 };
 

@@ -60,6 +60,7 @@ struct bed {
 	X509 *euicc_cert;
 	long token, counter;
 	unsigned gets, provides;
+	long owed_error;		/* an eimPackageResultResponseError received */
 	bool result_ok;
 	struct eim_result result;
 	struct http_request *held;
@@ -177,8 +178,18 @@ static void on_result(struct bed *b, struct http_request *req, ProvideEimPackage
 	struct der_error err;
 	long *seq;
 
-	b->provides++;
 	ck_assert_ptr_nonnull(r->eidValue);
+	if (r->eimPackageResult.present == EimPackageResult_PR_eimPackageResultResponseError) {
+		b->owed_error = r->eimPackageResult.choice.eimPackageResultResponseError
+					.eimPackageResultErrorCode;
+		memset(&m, 0, sizeof(m));
+		m.present = EsipaMessageFromEimToIpa_PR_provideEimPackageResultResponse;
+		m.choice.provideEimPackageResultResponse.present =
+			ProvideEimPackageResultResponse_PR_emptyResponse;
+		reply_msg(req, &m);
+		return;
+	}
+	b->provides++;
 	ck_assert_int_eq(r->eidValue->size, 16);
 	ck_assert(!memcmp(r->eidValue->buf, b->tb.euicc->eid_bcd, 16));
 	ck_assert_int_eq(r->eimPackageResult.present, EimPackageResult_PR_euiccPackageResult);
@@ -492,7 +503,11 @@ START_TEST(test_poll_malformed_der)
 	ck_assert_int_eq(b.res.rc, SGP_ERR_PEER);
 	ck_assert_int_eq(b.res.http_status, 500);
 	ck_assert_msg(strstr(b.reason, "HTTP status 500"), "%s", b.reason);
-	ck_assert_uint_eq(b.apdus, apdus + 1);	/* GetEID only */
+	/* GetEID and the check for kept results only: the eUICC is untouched */
+	ck_assert_uint_eq(b.apdus, apdus + 2);
+	/* the malformed package was reported: invalidPackageFormat */
+	ck_assert_int_eq(b.owed_error, 1);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_A), EUICC_PROFILE_ENABLED);
 	bed_free(&b);
 }
 END_TEST

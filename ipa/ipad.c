@@ -1,0 +1,492 @@
+/* sgp32lab: the IPA daemon of one device — eIM polling with rollback and
+ * fallback (SGP.32 v1.2 3.5, 5.9.16, 5.9.20, 5.9.21) */
+#include "ipa/ipad.h"
+#include "ipa/es10_client.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/fsm.h"
+#include "core/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ipad_state { ST_IDLE, ST_POLLING, ST_WAIT_ROLLBACK, ST_WAIT_FALLBACK, ST_WAIT_RETURN };
+enum ipad_event { EV_POLL_DONE, EV_ES10 };
+
+struct ipad {
+	struct sgp_clock *clock;
+	struct ipa_es10 *es10;
+	struct ipa_eim_poll *poll;
+	struct ipa_capabilities caps;
+	char id[24];
+	bool auto_return;
+	ipad_done_fn done;
+	void *arg;
+	struct sgp_timer interval_timer;
+	uint64_t interval_ms;
+
+	char no_coverage[IPAD_MAX_NO_COVERAGE][SGP_ICCID_MAX_DIGITS + 1];
+	struct ipa_profiles_state seen;	/* as the last cycle saw the eUICC */
+	bool rollback_armed;		/* an enable with rollbackFlag not yet confirmed */
+	char fallback_from[SGP_ICCID_MAX_DIGITS + 1];
+
+	struct sgp_fsm_inst *fi;
+	const uint8_t *cmd;		/* the ES10b command of WAIT_* */
+	struct ipad_result res;
+};
+
+static void finish(struct sgp_fsm_inst *fi, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void finish(struct sgp_fsm_inst *fi, int rc, const char *fmt, ...)
+{
+	struct ipad *d = fi->priv;
+	va_list ap;
+
+	d->res.rc = rc;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(d->res.reason, sizeof(d->res.reason), fmt, ap);
+		va_end(ap);
+	}
+	sgp_fsm_term(fi, rc < 0 ? SGP_FSM_TERM_ERROR : SGP_FSM_TERM_REGULAR);
+}
+
+static void on_es10(void *arg, const struct ipa_es10_result *r)
+{
+	struct ipad *d = arg;
+
+	if (d->fi)
+		sgp_fsm_dispatch(d->fi, EV_ES10, (void *)r);
+}
+
+static int es10b(struct sgp_fsm_inst *fi, const uint8_t *cmd, uint32_t state)
+{
+	struct ipad *d = fi->priv;
+	int rc = ipa_es10_call(d->es10, cmd, 6, on_es10, d);
+
+	d->cmd = cmd;
+	if (rc == SGP_OK)
+		rc = sgp_fsm_state_chg(fi, state, IPA_EIM_POLL_DEFAULT_TIMEOUT_MS, (int)state);
+	return rc;
+}
+
+/* Another poll cycle, if the run has cycles left. */
+static void poll_again(struct sgp_fsm_inst *fi)
+{
+	struct ipad *d = fi->priv;
+	int rc;
+
+	if (d->res.polls >= IPAD_MAX_POLLS) {
+		finish(fi, d->res.rc < 0 ? d->res.rc : SGP_OK, NULL);
+		return;
+	}
+	rc = ipa_eim_poll_start(d->poll);
+	if (rc < 0) {
+		finish(fi, rc, "poll not started: %s", sgp_strerror(rc));
+		return;
+	}
+	d->res.polls++;
+	sgp_fsm_state_chg(fi, ST_POLLING, 0, 0);
+}
+
+/* No link with the enabled profile: roll back, else fall back, else fail. */
+static void lost_link(struct sgp_fsm_inst *fi)
+{
+	struct ipad *d = fi->priv;
+	int rc;
+
+	if (d->rollback_armed) {
+		LOGPFSM(fi, LOGL_NOTICE, "no connectivity after an enable with rollback: ProfileRollback");
+		rc = es10b(fi, ipa_cmd_profile_rollback, ST_WAIT_ROLLBACK);
+	} else if (!d->seen.enabled_is_fallback && d->seen.has_fallback) {
+		LOGPFSM(fi, LOGL_NOTICE, "no connectivity: ExecuteFallbackMechanism");
+		rc = es10b(fi, ipa_cmd_execute_fallback, ST_WAIT_FALLBACK);
+	} else {
+		finish(fi, d->res.rc, NULL);
+		return;
+	}
+	if (rc < 0)
+		finish(fi, rc, "ES10b not sent: %s", sgp_strerror(rc));
+}
+
+/* POLLING: a poll cycle ended */
+static void polling_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct ipad *d = fi->priv;
+	const struct ipa_eim_poll_result *r = data;
+
+	(void)event;
+	d->res.poll = *r;
+	d->res.poll.euicc_result = NULL;
+	d->res.poll.euicc_result_len = 0;
+	d->res.rc = r->rc;
+	snprintf(d->res.reason, sizeof(d->res.reason), "%s", r->reason);
+	if (r->kind == IPA_EIM_PKG_EUICC_PACKAGE && r->rollback_flag)
+		d->rollback_armed = true;
+	if (!r->no_connectivity) {
+		/* the eIM was reached (or refused) through the enabled profile */
+		if (r->rc == SGP_OK || r->http_status)
+			d->rollback_armed = false;
+		finish(fi, r->rc, NULL);
+		return;
+	}
+	lost_link(fi);
+}
+
+static long es10b_code(struct sgp_fsm_inst *fi, const struct ipa_es10_result *r, const char *what)
+{
+	struct ipad *d = fi->priv;
+	long code = -1;
+
+	if (r->rc < 0) {
+		finish(fi, r->rc, "%s: %s (SW %04X)", what, sgp_strerror(r->rc), r->sw);
+		return -1;
+	}
+	if (ipa_msg_es10_result_code(d->cmd, r->data, r->len, &code) < 0) {
+		finish(fi, SGP_ERR_PARSE, "%s: malformed answer", what);
+		return -1;
+	}
+	return code;
+}
+
+/* WAIT_ROLLBACK: the old profile is back; its result goes to the eIM
+ * through it as a kept result (the eUICC keeps the rollback EPR). */
+static void wait_rollback_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct ipad *d = fi->priv;
+	long code = es10b_code(fi, data, "ES10b.ProfileRollback");
+
+	(void)event;
+	if (code < 0)
+		return;
+	d->rollback_armed = false;
+	if (code != 0) {
+		LOGPFSM(fi, LOGL_NOTICE, "ProfileRollback refused: cmdResult %ld", code);
+		if (!d->seen.enabled_is_fallback && d->seen.has_fallback) {
+			if (es10b(fi, ipa_cmd_execute_fallback, ST_WAIT_FALLBACK) < 0)
+				finish(fi, SGP_ERR_IO, "ES10b not sent");
+			return;
+		}
+		finish(fi, SGP_ERR_PEER, "no connectivity; ProfileRollback refused (%ld)", code);
+		return;
+	}
+	d->res.rolled_back = true;
+	/* StateChangeCause of v1.2 has no rollback value: undefined(127) */
+	ipa_eim_poll_notify_state_change(d->poll, IPA_STATE_CHANGE_UNDEFINED);
+	ipa_eim_poll_check_pending(d->poll);
+	poll_again(fi);
+}
+
+/* WAIT_FALLBACK: the fallback profile is enabled -> tell the eIM */
+static void wait_fallback_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct ipad *d = fi->priv;
+	long code = es10b_code(fi, data, "ES10b.ExecuteFallbackMechanism");
+
+	(void)event;
+	if (code < 0)
+		return;
+	if (code != 0) {
+		finish(fi, SGP_ERR_PEER, "no connectivity; ExecuteFallbackMechanism refused (%ld)",
+		       code);
+		return;
+	}
+	snprintf(d->fallback_from, sizeof(d->fallback_from), "%s", d->seen.enabled);
+	d->res.fell_back = true;
+	ipa_eim_poll_notify_state_change(d->poll, IPA_STATE_CHANGE_FALLBACK);
+	ipa_eim_poll_check_pending(d->poll);
+	poll_again(fi);
+}
+
+/* WAIT_RETURN: back on the profile used before the fallback */
+static void wait_return_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct ipad *d = fi->priv;
+	long code = es10b_code(fi, data, "ES10b.ReturnFromFallback");
+
+	(void)event;
+	if (code < 0)
+		return;
+	if (code != 0) {
+		finish(fi, SGP_ERR_PEER, "ReturnFromFallback refused (%ld)", code);
+		return;
+	}
+	d->res.returned = true;
+	d->fallback_from[0] = '\0';
+	/* a change the eIM did not order, following the fallback */
+	ipa_eim_poll_notify_state_change(d->poll, IPA_STATE_CHANGE_FALLBACK);
+	poll_again(fi);
+}
+
+static const struct sgp_fsm_state ipad_states[] = {
+	[ST_IDLE] = { .name = "IDLE",
+		      .out_state_mask = SGP_FSM_BIT(ST_POLLING) | SGP_FSM_BIT(ST_WAIT_RETURN) },
+	[ST_POLLING] = { .name = "POLLING", .in_event_mask = SGP_FSM_BIT(EV_POLL_DONE),
+			 .out_state_mask = SGP_FSM_BIT(ST_WAIT_ROLLBACK) | SGP_FSM_BIT(ST_WAIT_FALLBACK),
+			 .action = polling_action },
+	[ST_WAIT_ROLLBACK] = { .name = "WAIT_ROLLBACK", .in_event_mask = SGP_FSM_BIT(EV_ES10),
+			       .out_state_mask = SGP_FSM_BIT(ST_POLLING) | SGP_FSM_BIT(ST_WAIT_FALLBACK),
+			       .action = wait_rollback_action },
+	[ST_WAIT_FALLBACK] = { .name = "WAIT_FALLBACK", .in_event_mask = SGP_FSM_BIT(EV_ES10),
+			       .out_state_mask = SGP_FSM_BIT(ST_POLLING),
+			       .action = wait_fallback_action },
+	[ST_WAIT_RETURN] = { .name = "WAIT_RETURN", .in_event_mask = SGP_FSM_BIT(EV_ES10),
+			     .out_state_mask = SGP_FSM_BIT(ST_POLLING), .action = wait_return_action },
+};
+
+static const char *const ipad_event_names[] = {
+	[EV_POLL_DONE] = "POLL_DONE", [EV_ES10] = "ES10_ANSWER",
+};
+
+static bool ipad_timer_cb(struct sgp_fsm_inst *fi, int T)
+{
+	struct ipad *d = fi->priv;
+
+	d->res.rc = SGP_ERR_TIMEOUT;
+	snprintf(d->res.reason, sizeof(d->res.reason), "the eUICC did not answer in %s (T%d)",
+		 sgp_fsm_state_name(fi), T);
+	return true;
+}
+
+static void ipad_cleanup(struct sgp_fsm_inst *fi, enum sgp_fsm_term_cause cause)
+{
+	struct ipad *d = fi->priv;
+	struct ipad_result res = d->res;
+
+	ipa_es10_forget(d->es10, d);
+	d->fi = NULL;
+	if (cause == SGP_FSM_TERM_REQUEST)
+		return;
+	if (d->done)
+		d->done(d->arg, &res);	/* may free d */
+}
+
+static const struct sgp_fsm ipad_fsm = {
+	.name = "ipad",
+	.log_cat = DIPA,
+	.states = ipad_states,
+	.num_states = sizeof(ipad_states) / sizeof(ipad_states[0]),
+	.event_names = ipad_event_names,
+	.num_events = sizeof(ipad_event_names) / sizeof(ipad_event_names[0]),
+	.timer_cb = ipad_timer_cb,
+	.cleanup = ipad_cleanup,
+};
+
+static void on_poll(void *arg, const struct ipa_eim_poll_result *res)
+{
+	struct ipad *d = arg;
+
+	if (d->fi)
+		sgp_fsm_dispatch(d->fi, EV_POLL_DONE, (void *)res);
+}
+
+/* The poller's hook: what the eUICC has enabled, and its coverage. */
+static bool on_link(void *arg, const struct ipa_profiles_state *st)
+{
+	struct ipad *d = arg;
+
+	d->seen = *st;
+	/* no profile enabled: the lab device's other link (a lab model
+	 * choice; a cellular-only device would have none) */
+	return !st->enabled[0] || ipad_has_coverage(d, st->enabled);
+}
+
+static int run_start(struct ipad *d)
+{
+	if (d->fi)
+		return SGP_ERR_STATE;
+	memset(&d->res, 0, sizeof(d->res));
+	d->fi = sgp_fsm_inst_alloc(&ipad_fsm, d->clock, d->id, d);
+	return d->fi ? SGP_OK : SGP_ERR_NOMEM;
+}
+
+int ipad_poll(struct ipad *d)
+{
+	int rc;
+
+	if (!d)
+		return SGP_ERR_INVAL;
+	rc = run_start(d);
+	if (rc < 0)
+		return rc;
+	rc = ipa_eim_poll_start(d->poll);
+	if (rc == SGP_OK) {
+		d->res.polls = 1;
+		rc = sgp_fsm_state_chg(d->fi, ST_POLLING, 0, 0);
+	}
+	if (rc < 0)
+		sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);
+	return rc;
+}
+
+int ipad_return_from_fallback(struct ipad *d)
+{
+	int rc;
+
+	if (!d)
+		return SGP_ERR_INVAL;
+	rc = run_start(d);
+	if (rc < 0)
+		return rc;
+	rc = es10b(d->fi, ipa_cmd_return_from_fallback, ST_WAIT_RETURN);
+	if (rc < 0)
+		sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);
+	return rc;
+}
+
+static void on_interval(void *arg)
+{
+	struct ipad *d = arg;
+	int rc;
+
+	sgp_timer_schedule(&d->interval_timer, d->interval_ms);
+	if (d->fi) {
+		LOGP(DIPA, LOGL_INFO, "ipad(%s): interval tick while a run is on: skipped", d->id);
+		return;
+	}
+	rc = ipad_poll(d);
+	if (rc < 0)
+		LOGP(DIPA, LOGL_NOTICE, "ipad(%s): poll not started: %s", d->id, sgp_strerror(rc));
+}
+
+int ipad_set_interval(struct ipad *d, uint64_t interval_ms)
+{
+	if (!d)
+		return SGP_ERR_INVAL;
+	d->interval_ms = interval_ms;
+	if (!interval_ms) {
+		sgp_timer_cancel(&d->interval_timer);
+		return SGP_OK;
+	}
+	return sgp_timer_schedule(&d->interval_timer, interval_ms);
+}
+
+bool ipad_has_coverage(const struct ipad *d, const char *iccid)
+{
+	for (size_t i = 0; i < IPAD_MAX_NO_COVERAGE; i++)
+		if (d->no_coverage[i][0] && !strcmp(d->no_coverage[i], iccid))
+			return false;
+	return true;
+}
+
+int ipad_set_coverage(struct ipad *d, const char *iccid, bool covered)
+{
+	size_t free_slot = IPAD_MAX_NO_COVERAGE;
+
+	if (!d)
+		return SGP_ERR_INVAL;
+	if (!iccid)
+		iccid = d->seen.enabled;
+	if (!iccid[0] || strlen(iccid) > SGP_ICCID_MAX_DIGITS)
+		return SGP_ERR_INVAL;
+	for (size_t i = 0; i < IPAD_MAX_NO_COVERAGE; i++) {
+		if (!strcmp(d->no_coverage[i], iccid)) {
+			if (covered)
+				d->no_coverage[i][0] = '\0';
+			covered = true;	/* nothing more to do */
+		} else if (!d->no_coverage[i][0] && free_slot == IPAD_MAX_NO_COVERAGE) {
+			free_slot = i;
+		}
+	}
+	if (!covered) {
+		if (free_slot == IPAD_MAX_NO_COVERAGE)
+			return SGP_ERR_TOOBIG;
+		snprintf(d->no_coverage[free_slot], sizeof(d->no_coverage[0]), "%s", iccid);
+		return SGP_OK;
+	}
+	/* policy: back from the fallback once the original profile has coverage */
+	if (d->auto_return && d->seen.enabled_is_fallback && !strcmp(d->fallback_from, iccid) &&
+	    !d->fi) {
+		LOGP(DIPA, LOGL_INFO, "ipad(%s): %s has coverage again: ReturnFromFallback", d->id,
+		     iccid);
+		return ipad_return_from_fallback(d);
+	}
+	return SGP_OK;
+}
+
+int ipad_new(const struct ipad_cfg *cfg, struct ipad **out)
+{
+	struct ipa_eim_poll_cfg pc = { 0 };
+	struct ipad *d;
+	int rc;
+
+	*out = NULL;
+	if (!cfg || !cfg->clock || !cfg->es10 || !cfg->http || !cfg->eim_url)
+		return SGP_ERR_INVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return SGP_ERR_NOMEM;
+	d->clock = cfg->clock;
+	d->es10 = cfg->es10;
+	d->auto_return = cfg->auto_return;
+	d->done = cfg->done;
+	d->arg = cfg->arg;
+	snprintf(d->id, sizeof(d->id), "%s", cfg->id ? cfg->id : "1");
+	/* IpaCapabilities, as this IPA is: ESipa over HTTPS (retrieve), ES9+
+	 * and ES11 straight to the servers (direct mode).  Indirect mode is
+	 * advertised once the download helper relays ES9+ through the eIM. */
+	d->caps.features = 1u << IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION;
+	d->caps.protocols = 1u << IPA_PROTOCOL_RETRIEVE_HTTPS;
+	memcpy(d->caps.tac, cfg->tac, sizeof(d->caps.tac));
+	pc.clock = cfg->clock;
+	pc.es10 = cfg->es10;
+	pc.http = cfg->http;
+	pc.eim_url = cfg->eim_url;
+	pc.timeout_ms = cfg->timeout_ms;
+	pc.done = on_poll;
+	pc.arg = d;
+	pc.caps = &d->caps;
+	pc.link = on_link;
+	pc.link_arg = d;
+	rc = ipa_eim_poll_new(&pc, &d->poll);
+	if (rc < 0) {
+		free(d);
+		return rc;
+	}
+	sgp_timer_init(&d->interval_timer, d->clock, on_interval, d);
+	*out = d;
+	return SGP_OK;
+}
+
+void ipad_free(struct ipad *d)
+{
+	if (!d)
+		return;
+	sgp_timer_cancel(&d->interval_timer);
+	if (d->fi)
+		sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);
+	ipa_eim_poll_free(d->poll);
+	free(d);
+}
+
+bool ipad_busy(const struct ipad *d)
+{
+	return d && d->fi;
+}
+
+const char *ipad_state(const struct ipad *d)
+{
+	return d && d->fi ? sgp_fsm_state_name(d->fi) : "IDLE";
+}
+
+const char *ipad_enabled(const struct ipad *d)
+{
+	return d ? d->seen.enabled : "";
+}
+
+bool ipad_in_fallback(const struct ipad *d)
+{
+	return d && d->seen.enabled_is_fallback;
+}
+
+unsigned ipad_cycles(const struct ipad *d)
+{
+	return d ? ipa_eim_poll_cycles(d->poll) : 0;
+}
+
+const struct ipa_capabilities *ipad_capabilities(const struct ipad *d)
+{
+	return d ? &d->caps : NULL;
+}

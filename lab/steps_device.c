@@ -1,0 +1,396 @@
+/* sgp32lab: scenario steps for a device as a whole — its IPAd (ipa/ipad.h)
+ * polling the lab eIM, its network coverage and its power
+ *
+ *   ipa @N poll [result=package|none|failed] [rollback=yes] [fallback=yes] [async=yes]
+ *       one IPAd run: ESipa cycles, with rollback/fallback when the enabled
+ *       profile has no coverage; async=yes does not wait for the run
+ *   ipa @N return-from-fallback [result=ok|failed]
+ *   ipa @N interval=SECONDS      poll every SECONDS on the lab clock (0: stop)
+ *   network lose @N [iccid=ICCID]       the enabled profile (or that one) loses coverage
+ *   network restore @N [iccid=ICCID]    ... has coverage again (auto return from fallback)
+ *   device power-cycle @N        eUICC power cycle + IPAd restart (in-flight runs dropped)
+ *   expect ipa @N [state=IDLE|POLLING|...] [enabled=ICCID] [fallback=yes|no] [cycles=N] */
+#include "lab/lab.h"
+#include "lab/lab_card.h"
+#include "lab/lab_eim.h"
+#include "lab/lab_euicc.h"
+#include "lab/lab_rsp.h"
+#include "lab/step_ctx.h"
+#include "core/err.h"
+#include "ipa/es10_client.h"
+#include "ipa/ipad.h"
+#include "sim/card.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEVICES LAB_MAX_DEVICES
+
+struct lab_device {
+	struct ipad *ipad;
+	struct step_ctx *ctx;		/* the step waiting for the run */
+	const struct scn_step *st;
+};
+
+struct lab_devices {
+	struct lab_device *v;
+	size_t n;
+};
+
+static void run_done(void *arg, const struct ipad_result *res);
+
+static struct lab_device *device_get(struct lab *lab, unsigned dev, bool make, char *err,
+				     size_t errlen)
+{
+	struct lab_devices *ds = lab->ipads;
+	struct lab_ipa_dev *d;
+	struct lab_device *x;
+	char url[200];
+	int rc;
+
+	if (!ds && !(ds = lab->ipads = calloc(1, sizeof(*ds)))) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (dev > ds->n) {
+		struct lab_device *v = realloc(ds->v, dev * sizeof(*v));
+		if (!v) {
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		memset(v + ds->n, 0, (dev - ds->n) * sizeof(*v));
+		ds->v = v;
+		ds->n = dev;
+	}
+	x = &ds->v[dev - 1];
+	if (x->ipad || !make)
+		return x;
+	if (lab_eim_url(lab, url, sizeof(url), err, errlen) < 0 ||
+	    !(d = lab_ipa_dev(lab, dev, err, errlen)))
+		return NULL;
+	{
+		struct ipad_cfg cfg = {
+			.clock = lab->clock, .es10 = d->es10, .http = lab_rsp_state(lab)->http,
+			.eim_url = url, .auto_return = true, .done = run_done, .arg = x,
+		};
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u", dev);
+		cfg.id = id;
+		rc = ipad_new(&cfg, &x->ipad);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the IPAd: %s", sgp_strerror(rc));
+		return NULL;
+	}
+	return x;
+}
+
+static int device_word(const struct scn_step *st, int pos, char *err, size_t errlen)
+{
+	if (st->argc <= pos || step_device(st->argv[pos], MAX_DEVICES) < 0) {
+		snprintf(err, errlen, "name the device as @N");
+		return -1;
+	}
+	return 0;
+}
+
+static bool yes(const struct scn_step *st, const char *key)
+{
+	const char *v = step_arg(st, key);
+
+	return v && !strcmp(v, "yes");
+}
+
+/* --- ipa @N poll / return-from-fallback --- */
+
+static int poll_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "result", "rollback", "fallback", "async", NULL };
+	const char *v = step_arg(st, "result");
+
+	if (device_word(st, 1, err, errlen) < 0 || step_check_keys(st, 3, keys, err, errlen) < 0)
+		return -1;
+	if (v && strcmp(v, "package") && strcmp(v, "none") && strcmp(v, "failed")) {
+		snprintf(err, errlen, "result= is package, none or failed");
+		return -1;
+	}
+	return 0;
+}
+
+static void run_done(void *arg, const struct ipad_result *res)
+{
+	struct lab_device *x = arg;
+	struct step_ctx *ctx = x->ctx;
+	const struct scn_step *st = x->st;
+	const char *want, *got;
+	bool ok;
+
+	if (!ctx)
+		return;		/* a run nobody waits for (interval, async) */
+	x->ctx = NULL;
+	if (!strcmp(st->argv[2], "return-from-fallback")) {
+		want = step_arg(st, "result") ? step_arg(st, "result") : "ok";
+		got = res->returned ? "ok" : "failed";
+	} else {
+		want = step_arg(st, "result") ? step_arg(st, "result") : "package";
+		got = res->rc < 0 ? "failed" :
+		      res->poll.outcome == IPA_EIM_POLL_NO_PACKAGE ? "none" : "package";
+	}
+	ok = !strcmp(want, got) && (!yes(st, "rollback") || res->rolled_back) &&
+	     (!yes(st, "fallback") || res->fell_back);
+	step_done(ctx, ok, "%s%s%s%s%s%s; %u cycle%s, %u acknowledged, %u kept result%s delivered",
+		  got, res->rolled_back ? " (rolled back)" : "", res->fell_back ? " (fell back)" : "",
+		  res->returned ? " (returned)" : "", res->reason[0] ? ": " : "", res->reason,
+		  res->polls, res->polls == 1 ? "" : "s", res->poll.acknowledgements,
+		  res->poll.pending_delivered, res->poll.pending_delivered == 1 ? "" : "s");
+}
+
+static enum step_result poll_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	unsigned dev = (unsigned)step_device(st->argv[1], MAX_DEVICES);
+	char err[256] = "";
+	struct lab_device *x = device_get(lab, dev, true, err, sizeof(err));
+	bool ret = !strcmp(st->argv[2], "return-from-fallback");
+	int rc;
+
+	if (!x) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	rc = ret ? ipad_return_from_fallback(x->ipad) : ipad_poll(x->ipad);
+	if (rc < 0) {
+		step_msg(ctx, "cannot start: %s", sgp_strerror(rc));
+		return STEP_FAIL;
+	}
+	if (yes(st, "async")) {
+		step_msg(ctx, "run started");
+		return STEP_OK;
+	}
+	x->ctx = ctx;
+	x->st = st;
+	return STEP_PENDING;
+}
+
+static int return_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "result", NULL };
+
+	if (device_word(st, 1, err, errlen) < 0)
+		return -1;
+	return step_check_keys(st, 3, keys, err, errlen);
+}
+
+/* --- ipa @N interval=SECONDS (the keyword's fallback) --- */
+
+static int interval_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	unsigned s;
+
+	if (st->argc != 3 || device_word(st, 1, err, errlen) < 0 ||
+	    strncmp(st->argv[2], "interval=", 9) ||
+	    step_parse_uint(st->argv[2] + 9, 86400 * 365, &s) < 0) {
+		snprintf(err, errlen, "expected: ipa @N interval=SECONDS");
+		return -1;
+	}
+	return 0;
+}
+
+static enum step_result interval_run(struct lab *lab, const struct scn_step *st,
+				     struct step_ctx *ctx)
+{
+	char err[256] = "";
+	struct lab_device *x = device_get(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES),
+					  true, err, sizeof(err));
+	unsigned s = 0;
+
+	if (!x) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	step_parse_uint(st->argv[2] + 9, 86400 * 365, &s);
+	if (ipad_set_interval(x->ipad, (uint64_t)s * 1000) < 0) {
+		step_msg(ctx, "cannot schedule");
+		return STEP_FAIL;
+	}
+	return STEP_OK;
+}
+
+/* --- network lose|restore @N [iccid=] --- */
+
+static int network_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "iccid", NULL };
+
+	if (device_word(st, 2, err, errlen) < 0)
+		return -1;
+	return step_check_keys(st, 3, keys, err, errlen);
+}
+
+static enum step_result network_run(struct lab *lab, const struct scn_step *st,
+				    struct step_ctx *ctx)
+{
+	char err[256] = "";
+	struct lab_device *x = device_get(lab, (unsigned)step_device(st->argv[2], MAX_DEVICES),
+					  true, err, sizeof(err));
+	bool restore = !strcmp(st->argv[1], "restore");
+	const char *iccid = step_arg(st, "iccid");
+	int rc;
+
+	if (!x) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (!iccid && !ipad_enabled(x->ipad)[0]) {
+		step_msg(ctx, "the IPAd has not seen an enabled profile yet: give iccid=");
+		return STEP_FAIL;
+	}
+	rc = ipad_set_coverage(x->ipad, iccid, restore);
+	if (rc < 0) {
+		step_msg(ctx, "%s", sgp_strerror(rc));
+		return STEP_FAIL;
+	}
+	step_msg(ctx, "%s %s", iccid ? iccid : ipad_enabled(x->ipad),
+		 restore ? "has coverage" : "has no coverage");
+	return STEP_OK;
+}
+
+/* --- device power-cycle @N --- */
+
+static int power_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	if (st->argc != 3 || device_word(st, 2, err, errlen) < 0) {
+		snprintf(err, errlen, "expected: device power-cycle @N");
+		return -1;
+	}
+	return 0;
+}
+
+static enum step_result power_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	unsigned dev = (unsigned)step_device(st->argv[2], MAX_DEVICES);
+	char err[256] = "";
+	struct lab_device *x = device_get(lab, dev, false, err, sizeof(err));
+	struct lab_ipa_dev *d = lab_ipa_dev(lab, dev, err, sizeof(err));
+	struct card *card = d ? lab_card_get(lab, dev, err, sizeof(err)) : NULL;
+	struct ipa_es10_cfg ecfg = { .clock = lab->clock };
+	bool running;
+	int rc;
+
+	if (!x || !card) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (d->dl) {
+		step_msg(ctx, "a profile download runs on device %u: not supported mid-download", dev);
+		return STEP_FAIL;
+	}
+	running = ipad_busy(x->ipad);
+	if (x->ctx)
+		step_done(x->ctx, false, "the device was power-cycled");
+	x->ctx = NULL;
+	/* the IPAd goes (its in-flight exchange with it), the card resets, the
+	 * modem's ES10 client starts over; what matters survives in the eUICC */
+	ipad_free(x->ipad);
+	x->ipad = NULL;
+	card_reset(card);
+	ipa_es10_free(d->es10);
+	d->es10 = NULL;
+	rc = ipa_es10_new(d->t, &ecfg, &d->es10);
+	if (rc < 0 || !device_get(lab, dev, true, err, sizeof(err))) {
+		step_msg(ctx, "restart failed: %s", rc < 0 ? sgp_strerror(rc) : err);
+		return STEP_FAIL;
+	}
+	step_msg(ctx, "device %u restarted%s", dev, running ? " (a run was dropped)" : "");
+	return STEP_OK;
+}
+
+/* --- expect ipa @N ... --- */
+
+static int expect_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "state", "enabled", "fallback", "cycles", NULL };
+
+	if (device_word(st, 2, err, errlen) < 0)
+		return -1;
+	return step_check_keys(st, 3, keys, err, errlen);
+}
+
+static enum step_result expect_run(struct lab *lab, const struct scn_step *st,
+				   struct step_ctx *ctx)
+{
+	char err[256] = "";
+	struct lab_device *x = device_get(lab, (unsigned)step_device(st->argv[2], MAX_DEVICES),
+					  true, err, sizeof(err));
+	const char *v;
+	unsigned n;
+	bool ok = true;
+
+	if (!x) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if ((v = step_arg(st, "state")) && strcmp(v, ipad_state(x->ipad)))
+		ok = false;
+	if ((v = step_arg(st, "enabled")) && strcmp(v, ipad_enabled(x->ipad)))
+		ok = false;
+	if ((v = step_arg(st, "fallback")) && (!strcmp(v, "yes")) != ipad_in_fallback(x->ipad))
+		ok = false;
+	if ((v = step_arg(st, "cycles")) &&
+	    (step_parse_uint(v, 1000000, &n) < 0 || n != ipad_cycles(x->ipad)))
+		ok = false;
+	step_msg(ctx, "state=%s enabled=%s fallback=%s cycles=%u", ipad_state(x->ipad),
+		 ipad_enabled(x->ipad)[0] ? ipad_enabled(x->ipad) : "-",
+		 ipad_in_fallback(x->ipad) ? "yes" : "no", ipad_cycles(x->ipad));
+	return ok ? STEP_OK : STEP_FAIL;
+}
+
+static void device_teardown(struct lab *lab)
+{
+	struct lab_devices *ds = lab->ipads;
+
+	if (!ds)
+		return;
+	for (size_t i = 0; i < ds->n; i++)
+		ipad_free(ds->v[i].ipad);
+	free(ds->v);
+	free(ds);
+	lab->ipads = NULL;
+}
+
+static const struct step_def device_defs[] = {
+	{ .keyword = "ipa", .object = "poll",
+	  .usage = "ipa @N poll [result=package|none|failed] [rollback=yes] [fallback=yes] [async=yes]",
+	  .help = "One IPAd run of device N: ESipa cycles with the lab eIM, rollback or fallback without coverage.",
+	  .check = poll_check, .run = poll_run },
+	{ .keyword = "ipa", .object = "return-from-fallback",
+	  .usage = "ipa @N return-from-fallback [result=ok|failed]",
+	  .help = "ES10b ReturnFromFallback on device N, then a poll telling the eIM.",
+	  .check = return_check, .run = poll_run },
+	{ .keyword = "ipa", .object = NULL,
+	  .usage = "ipa @N interval=SECONDS",
+	  .help = "Device N's IPAd polls every SECONDS of lab time (0 stops).",
+	  .check = interval_check, .run = interval_run },
+	{ .keyword = "network", .object = "lose",
+	  .usage = "network lose @N [iccid=ICCID]",
+	  .help = "The enabled profile (or ICCID) of device N loses coverage.",
+	  .check = network_check, .run = network_run },
+	{ .keyword = "network", .object = "restore",
+	  .usage = "network restore @N [iccid=ICCID]",
+	  .help = "Coverage is back; the IPAd returns from fallback to that profile.",
+	  .check = network_check, .run = network_run },
+	{ .keyword = "device", .object = "power-cycle",
+	  .usage = "device power-cycle @N",
+	  .help = "eUICC power cycle and IPAd restart on device N; in-flight exchanges are dropped.",
+	  .check = power_check, .run = power_run },
+	{ .keyword = "expect", .object = "ipa",
+	  .usage = "expect ipa @N [state=STATE] [enabled=ICCID] [fallback=yes|no] [cycles=N]",
+	  .help = "Device N's IPAd as it last saw its eUICC.",
+	  .check = expect_check, .run = expect_run },
+};
+
+const struct step_table steps_device = {
+	.defs = device_defs,
+	.count = sizeof(device_defs) / sizeof(device_defs[0]),
+	.teardown = device_teardown,
+};
