@@ -24,6 +24,8 @@
  * invalidEid, eidNotFound, undefinedError). */
 #include "eim/esipa_server_int.h"
 #include "eim/package.h"
+#include "core/crypto/ecdsa.h"
+#include "core/crypto/key.h"
 #include "core/der/der.h"
 #include "core/err.h"
 #include "core/ids.h"
@@ -37,6 +39,7 @@
 #include "EuiccPackageRequest.h"
 #include "EuiccPackageResult.h"
 #include "IpaCapabilities.h"
+#include "ProfileDownloadTriggerResult.h"
 #include "SGP32-EUICCInfo2.h"
 #include "SGP32-PendingNotification.h"
 
@@ -449,6 +452,40 @@ static int handle_data(struct provide_ctx *c, const IpaEuiccDataResponse_t *v)
 	return rc;
 }
 
+/* The eUICC's signature on a ProfileInstallationResult (SGP.22 5.7.7,
+ * euiccSignPIR over the DER of profileInstallationResultData): 0 verified,
+ * SGP_ERR_VERIFY a wrong one, SGP_ERR_NOTFOUND while the eIM does not know
+ * the eUICC certificate yet (bootstrap). */
+static int verify_pir(struct provide_ctx *c, const SGP32_ProfileInstallationResult_t *pir)
+{
+	struct sgp_buf tbs = SGP_BUF_INIT;
+	struct sgp_key *key = NULL;
+	struct der_error de;
+	X509 *cert = NULL;
+	EVP_PKEY *pk;
+	int rc;
+
+	if (!c->d->euicc_cert.len)
+		return SGP_ERR_NOTFOUND;
+	rc = sgp_pki_cert_from_der(c->d->euicc_cert.data, c->d->euicc_cert.len, &cert);
+	if (!rc)
+		rc = sgp_der_encode(&asn_DEF_ProfileInstallationResultData,
+				    &pir->profileInstallationResultData, &tbs, &de);
+	if (!rc) {
+		pk = X509_get0_pubkey(cert);
+		rc = pk ? sgp_key_from_evp(pk, &key) : SGP_ERR_CRYPTO;
+	}
+	if (!rc)
+		rc = sgp_ecdsa_verify(key, tbs.data, tbs.len, pir->euiccSignPIR.buf,
+				      (size_t)pir->euiccSignPIR.size);
+	if (rc == SGP_ERR_PARSE)
+		rc = SGP_ERR_VERIFY;	/* a signature of the wrong length */
+	sgp_key_free(key);
+	sgp_buf_free(&tbs);
+	X509_free(cert);
+	return rc;
+}
+
 static int handle_download(struct provide_ctx *c, const ProfileDownloadTriggerResult_t *v)
 {
 	const struct ProfileDownloadTriggerResult__profileDownloadTriggerResultData *d =
@@ -463,6 +500,15 @@ static int handle_download(struct provide_ctx *c, const ProfileDownloadTriggerRe
 	if (d->present == ProfileDownloadTriggerResult__profileDownloadTriggerResultData_PR_profileInstallationResult) {
 		const ProfileInstallationResultData_t *pir =
 			&d->choice.profileInstallationResult.profileInstallationResultData;
+
+		rc = verify_pir(c, &d->choice.profileInstallationResult);
+		if (rc == SGP_ERR_VERIFY) {
+			LOGP(DEIM, LOGL_ERROR, "eim(%s): %s: ProfileInstallationResult with a wrong "
+			     "eUICC signature", c->s->eim_id, c->d->eid);
+			goto out;
+		}
+		r.verified = rc == SGP_OK;
+		rc = SGP_OK;
 
 		/* SGP.22 5.7.7: the ProfileInstallationResult names its
 		 * ICCID in the notification metadata */

@@ -727,3 +727,8 @@ unsigned ipa_eim_poll_cycles(const struct ipa_eim_poll *p)
 {
 	return p ? p->cycles : 0;
 }
+
+void ipa_eim_poll_set_capabilities(struct ipa_eim_poll *p, const struct ipa_capabilities *caps)
+{
+	p->caps = *caps;
+}

@@ -129,6 +129,8 @@ void ipa_eim_poll_notify_state_change(struct ipa_eim_poll *p, enum ipa_state_cha
 void ipa_eim_poll_check_pending(struct ipa_eim_poll *p);
 
 bool ipa_eim_poll_running(const struct ipa_eim_poll *p);
+/* New IpaCapabilities (copied), from the next package on. */
+void ipa_eim_poll_set_capabilities(struct ipa_eim_poll *p, const struct ipa_capabilities *caps);
 /* Cycles started so far (on demand and by the interval). */
 unsigned ipa_eim_poll_cycles(const struct ipa_eim_poll *p);
 

@@ -165,17 +165,27 @@ void poll_run_download_trigger(struct sgp_fsm_inst *fi, const void *request)
 		memcpy(p->tid, t->eimTransactionId->buf, (size_t)t->eimTransactionId->size);
 		p->tid_len = (size_t)t->eimTransactionId->size;
 	}
-	/* IpaCapabilities decide how the IPA reaches the SM-DP+: this IPA
-	 * advertises directRspServerCommunication only.  Indirect mode
-	 * (indirectRspServerCommunication: ES9+ relayed by the eIM over
-	 * ESipa) goes here: cfg.eim_url / cfg.eim_transaction_id of
-	 * struct ipa_download_cfg. */
-	if (!(p->caps.features & (1u << IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION))) {
-		LOGPFSM(fi, LOGL_NOTICE, "profileDownloadTrigger: only direct mode is implemented");
-		trigger_done(fi, NULL, 0);
-		return;
-	}
+	/* IpaCapabilities decide how the IPA reaches the SM-DP+ (SGP.32
+	 * 3.2.3): directly over ES9+ when it advertises
+	 * directRspServerCommunication, else through the eIM, which relays
+	 * ES9+ over ESipa (indirectRspServerCommunication, 3.2.3.2). */
 	download_cfg(p, &c);
+	if (!(p->caps.features & (1u << IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION))) {
+		if (!(p->caps.features & (1u << IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION))) {
+			LOGPFSM(fi, LOGL_NOTICE, "profileDownloadTrigger: no way to an SM-DP+");
+			trigger_done(fi, NULL, 0);
+			return;
+		}
+		if (pd && pd->present == ProfileDownloadData_PR_contactSmds) {
+			/* the eIM relays ES9+ only, not ES11 */
+			LOGPFSM(fi, LOGL_NOTICE, "contactSmds needs direct mode");
+			trigger_done(fi, NULL, 0);
+			return;
+		}
+		c.eim_url = p->url;
+		c.eim_transaction_id = p->tid;
+		c.eim_transaction_id_len = p->tid_len;
+	}
 	if (!pd) {
 		trigger_done(fi, NULL, 0);
 		return;

@@ -424,10 +424,10 @@ int ipad_new(const struct ipad_cfg *cfg, struct ipad **out)
 	d->done = cfg->done;
 	d->arg = cfg->arg;
 	snprintf(d->id, sizeof(d->id), "%s", cfg->id ? cfg->id : "1");
-	/* IpaCapabilities, as this IPA is: ESipa over HTTPS (retrieve), ES9+
-	 * and ES11 straight to the servers (direct mode).  Indirect mode is
-	 * advertised once the download helper relays ES9+ through the eIM. */
-	d->caps.features = 1u << IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION;
+	/* IpaCapabilities, as this IPA is: ESipa over HTTPS (retrieve); ES9+
+	 * and ES11 straight to the servers (direct mode) and ES9+ relayed by
+	 * the eIM (indirect mode), unless the configuration narrows it. */
+	ipad_set_rsp_mode(d, cfg->rsp_mode);
 	d->caps.protocols = 1u << IPA_PROTOCOL_RETRIEVE_HTTPS;
 	memcpy(d->caps.tac, cfg->tac, sizeof(d->caps.tac));
 	pc.clock = cfg->clock;
@@ -448,6 +448,18 @@ int ipad_new(const struct ipad_cfg *cfg, struct ipad **out)
 	sgp_timer_init(&d->interval_timer, d->clock, on_interval, d);
 	*out = d;
 	return SGP_OK;
+}
+
+void ipad_set_rsp_mode(struct ipad *d, enum ipad_rsp_mode mode)
+{
+	d->caps.features = (1u << IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION) |
+			   (1u << IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION);
+	if (mode == IPAD_RSP_DIRECT)
+		d->caps.features &= ~(1u << IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION);
+	else if (mode == IPAD_RSP_INDIRECT)
+		d->caps.features &= ~(1u << IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION);
+	if (d->poll)
+		ipa_eim_poll_set_capabilities(d->poll, &d->caps);
 }
 
 void ipad_free(struct ipad *d)

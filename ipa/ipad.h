@@ -56,6 +56,15 @@ struct ipad_result {
 
 typedef void (*ipad_done_fn)(void *arg, const struct ipad_result *res);
 
+/* How the IPA reaches an SM-DP+ (IpaCapabilities.ipaFeatures): both
+ * advertised by default, direct mode then preferred for a download
+ * trigger. */
+enum ipad_rsp_mode {
+	IPAD_RSP_BOTH = 0,
+	IPAD_RSP_DIRECT,		/* directRspServerCommunication only */
+	IPAD_RSP_INDIRECT,		/* indirectRspServerCommunication only */
+};
+
 struct ipad_cfg {
 	struct sgp_clock *clock;
 	struct ipa_es10 *es10;
@@ -65,6 +74,7 @@ struct ipad_cfg {
 	unsigned timeout_ms;		/* per wait; 0: the poller's default */
 	uint8_t tac[4];
 	bool auto_return;		/* return from fallback when coverage is back */
+	enum ipad_rsp_mode rsp_mode;
 	ipad_done_fn done;		/* after each run; may be NULL */
 	void *arg;
 };
@@ -76,6 +86,8 @@ void ipad_free(struct ipad *d);
 int ipad_poll(struct ipad *d);
 /* A run every interval_ms on the lab clock (0: stop). */
 int ipad_set_interval(struct ipad *d, uint64_t interval_ms);
+/* Which of direct / indirect mode the IPA advertises (and uses). */
+void ipad_set_rsp_mode(struct ipad *d, enum ipad_rsp_mode mode);
 /* ES10b ReturnFromFallback, then a poll with notifyStateChange. */
 int ipad_return_from_fallback(struct ipad *d);
 /* Coverage of a profile (iccid NULL: the enabled one as last seen). */

@@ -3,7 +3,13 @@
 #include "core/err.h"
 #include "core/log.h"
 
+#include <event2/event.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* How long a command waits for the link to the card (real time: the link
+ * is a socket on this machine, the card may not have accepted it yet). */
+#define TVPCD_LINK_WAIT_MS 2000
 
 struct tvpcd {
 	struct ipa_apdu_transport t;
@@ -11,7 +17,20 @@ struct tvpcd {
 	ipa_apdu_cb cb;			/* the pending exchange */
 	void *cb_arg;
 	bool busy;			/* the reader still has an exchange out */
+	/* a command sent before the link came up, held until it does */
+	struct event *link_timer;
+	uint8_t *held;
+	size_t held_len;
 };
+
+static void held_drop(struct tvpcd *v)
+{
+	free(v->held);
+	v->held = NULL;
+	v->held_len = 0;
+	if (v->link_timer)
+		event_del(v->link_timer);
+}
 
 static void tvpcd_done(void *arg, int rc, const uint8_t *data, size_t len)
 {
@@ -31,13 +50,60 @@ static void tvpcd_done(void *arg, int rc, const uint8_t *data, size_t len)
 	cb(v->cb_arg, SGP_OK, data, len);
 }
 
+/* The held command found no link in time. */
+static void link_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct tvpcd *v = arg;
+	ipa_apdu_cb cb = v->cb;
+
+	(void)fd; (void)what;
+	held_drop(v);
+	v->busy = false;
+	v->cb = NULL;
+	LOGP(DIPA, LOGL_NOTICE, "vpcd: no link to the card within %d ms", TVPCD_LINK_WAIT_MS);
+	if (cb)
+		cb(v->cb_arg, SGP_ERR_IO, NULL, 0);
+}
+
+static void tvpcd_link(void *arg, bool up)
+{
+	struct tvpcd *v = arg;
+	ipa_apdu_cb cb = v->cb;
+	int rc;
+
+	if (!up || !v->held)
+		return;
+	rc = vpcd_reader_transmit(v->reader, v->held, v->held_len, tvpcd_done, v);
+	held_drop(v);
+	if (rc < 0) {
+		v->busy = false;
+		v->cb = NULL;
+		if (cb)
+			cb(v->cb_arg, SGP_ERR_IO, NULL, 0);
+	}
+}
+
 static int tvpcd_transmit(void *impl, const uint8_t *apdu, size_t len, ipa_apdu_cb cb, void *arg)
 {
 	struct tvpcd *v = impl;
+	static const struct timeval wait = { TVPCD_LINK_WAIT_MS / 1000,
+					     (TVPCD_LINK_WAIT_MS % 1000) * 1000 };
 	int rc;
 
-	if (v->busy || !vpcd_reader_linked(v->reader))
+	if (v->busy)
 		return SGP_ERR_IO;
+	if (!vpcd_reader_linked(v->reader)) {
+		/* not linked yet: hold the command until the link is up */
+		if (!len || !(v->held = malloc(len)))
+			return len ? SGP_ERR_NOMEM : SGP_ERR_INVAL;
+		memcpy(v->held, apdu, len);
+		v->held_len = len;
+		event_add(v->link_timer, &wait);
+		v->busy = true;
+		v->cb = cb;
+		v->cb_arg = arg;
+		return SGP_OK;
+	}
 	rc = vpcd_reader_transmit(v->reader, apdu, len, tvpcd_done, v);
 	if (rc < 0)
 		return rc == SGP_ERR_STATE ? SGP_ERR_IO : rc;
@@ -52,6 +118,10 @@ static void tvpcd_cancel(void *impl)
 	struct tvpcd *v = impl;
 
 	v->cb = NULL;
+	if (v->held) {		/* nothing went out yet */
+		held_drop(v);
+		v->busy = false;
+	}
 }
 
 static bool tvpcd_ready(const void *impl)
@@ -66,6 +136,9 @@ static void tvpcd_free(void *impl)
 	struct tvpcd *v = impl;
 
 	vpcd_reader_free(v->reader);
+	held_drop(v);
+	if (v->link_timer)
+		event_free(v->link_timer);
 	free(v);
 }
 
@@ -86,8 +159,14 @@ int ipa_transport_vpcd_new(struct event_base *base, const struct vpcd_endpoint *
 	*out = NULL;
 	if (!v)
 		return SGP_ERR_NOMEM;
-	rc = vpcd_reader_new(base, ep, NULL, NULL, &v->reader);
+	v->link_timer = evtimer_new(base, link_timeout, v);
+	if (!v->link_timer) {
+		free(v);
+		return SGP_ERR_NOMEM;
+	}
+	rc = vpcd_reader_new(base, ep, tvpcd_link, v, &v->reader);
 	if (rc < 0) {
+		event_free(v->link_timer);
 		free(v);
 		return rc;
 	}

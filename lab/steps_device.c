@@ -5,7 +5,9 @@
  *       one IPAd run: ESipa cycles, with rollback/fallback when the enabled
  *       profile has no coverage; async=yes does not wait for the run
  *   ipa @N return-from-fallback [result=ok|failed]
- *   ipa @N interval=SECONDS      poll every SECONDS on the lab clock (0: stop)
+ *   ipa @N [interval=SECONDS] [rsp=direct|indirect|both]
+ *                                poll every SECONDS on the lab clock (0: stop);
+ *                                the IpaCapabilities for a download trigger
  *   network lose @N [iccid=ICCID]       the enabled profile (or that one) loses coverage
  *   network restore @N [iccid=ICCID]    ... has coverage again (auto return from fallback)
  *   device power-cycle @N        eUICC power cycle + IPAd restart (in-flight runs dropped)
@@ -181,37 +183,47 @@ static int return_check(const struct scn_step *st, char *err, size_t errlen)
 	return step_check_keys(st, 3, keys, err, errlen);
 }
 
-/* --- ipa @N interval=SECONDS (the keyword's fallback) --- */
+/* --- ipa @N [interval=SECONDS] [rsp=direct|indirect|both] (the keyword's
+ * fallback): the IPAd's settings --- */
 
-static int interval_check(const struct scn_step *st, char *err, size_t errlen)
+static int settings_check(const struct scn_step *st, char *err, size_t errlen)
 {
+	static const char *const keys[] = { "interval", "rsp", NULL };
+	const char *iv = step_arg(st, "interval"), *rsp = step_arg(st, "rsp");
 	unsigned s;
 
-	if (st->argc != 3 || device_word(st, 1, err, errlen) < 0 ||
-	    strncmp(st->argv[2], "interval=", 9) ||
-	    step_parse_uint(st->argv[2] + 9, 86400 * 365, &s) < 0) {
-		snprintf(err, errlen, "expected: ipa @N interval=SECONDS");
+	if (device_word(st, 1, err, errlen) < 0 || step_check_keys(st, 2, keys, err, errlen) < 0)
+		return -1;
+	if ((!iv && !rsp) || (iv && step_parse_uint(iv, 86400 * 365, &s) < 0) ||
+	    (rsp && strcmp(rsp, "direct") && strcmp(rsp, "indirect") && strcmp(rsp, "both"))) {
+		snprintf(err, errlen, "expected: ipa @N [interval=SECONDS] [rsp=direct|indirect|both]");
 		return -1;
 	}
 	return 0;
 }
 
-static enum step_result interval_run(struct lab *lab, const struct scn_step *st,
+static enum step_result settings_run(struct lab *lab, const struct scn_step *st,
 				     struct step_ctx *ctx)
 {
 	char err[256] = "";
 	struct lab_device *x = device_get(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES),
 					  true, err, sizeof(err));
+	const char *iv = step_arg(st, "interval"), *rsp = step_arg(st, "rsp");
 	unsigned s = 0;
 
 	if (!x) {
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
 	}
-	step_parse_uint(st->argv[2] + 9, 86400 * 365, &s);
-	if (ipad_set_interval(x->ipad, (uint64_t)s * 1000) < 0) {
-		step_msg(ctx, "cannot schedule");
-		return STEP_FAIL;
+	if (rsp)
+		ipad_set_rsp_mode(x->ipad, !strcmp(rsp, "direct") ? IPAD_RSP_DIRECT :
+					   !strcmp(rsp, "indirect") ? IPAD_RSP_INDIRECT : IPAD_RSP_BOTH);
+	if (iv) {
+		step_parse_uint(iv, 86400 * 365, &s);
+		if (ipad_set_interval(x->ipad, (uint64_t)s * 1000) < 0) {
+			step_msg(ctx, "cannot schedule");
+			return STEP_FAIL;
+		}
 	}
 	return STEP_OK;
 }
@@ -368,9 +380,9 @@ static const struct step_def device_defs[] = {
 	  .help = "ES10b ReturnFromFallback on device N, then a poll telling the eIM.",
 	  .check = return_check, .run = poll_run },
 	{ .keyword = "ipa", .object = NULL,
-	  .usage = "ipa @N interval=SECONDS",
-	  .help = "Device N's IPAd polls every SECONDS of lab time (0 stops).",
-	  .check = interval_check, .run = interval_run },
+	  .usage = "ipa @N [interval=SECONDS] [rsp=direct|indirect|both]",
+	  .help = "Device N's IPAd: poll every SECONDS of lab time (0 stops); reach an SM-DP+ directly, through the eIM, or both (direct preferred).",
+	  .check = settings_check, .run = settings_run },
 	{ .keyword = "network", .object = "lose",
 	  .usage = "network lose @N [iccid=ICCID]",
 	  .help = "The enabled profile (or ICCID) of device N loses coverage.",

@@ -9,7 +9,8 @@
  *   eim data @N [tags=HEX]
  *       an IpaEuiccDataRequest (default tags: 'BF22' euiccInfo2, 'A8'
  *       IpaCapabilities)
- *   eim download @N ac=CODE | default | smds[=ADDRESS]
+ *   eim download @N mid=MATCHINGID | ac=CODE | default | smds[=ADDRESS]
+ *       (mid=: an activation code for the lab SM-DP+)
  *       a ProfileDownloadTriggerRequest
  *   eim api
  *       starts the eIM's operator API (HTTPS JSON) and prints its URL
@@ -204,7 +205,7 @@ static enum step_result data_run(struct lab *lab, const struct scn_step *st, str
 
 /* --- eim download --- */
 
-#define DL_USAGE "eim download @N ac=CODE | default | smds[=ADDRESS]"
+#define DL_USAGE "eim download @N mid=MATCHINGID | ac=CODE | default | smds[=ADDRESS]"
 
 static int download_check(const struct scn_step *st, char *err, size_t errlen)
 {
@@ -212,7 +213,8 @@ static int download_check(const struct scn_step *st, char *err, size_t errlen)
 
 	if (need_device(st, DL_USAGE, err, errlen) < 0)
 		return -1;
-	if (strncmp(w, "ac=", 3) && strcmp(w, "default") && strcmp(w, "smds") &&
+	if (strncmp(w, "ac=", 3) && strncmp(w, "mid=", 4) && strcmp(w, "default") &&
+	    strcmp(w, "smds") &&
 	    strncmp(w, "smds=", 5)) {
 		snprintf(err, errlen, "expected: %s", DL_USAGE);
 		return -1;
@@ -230,7 +232,16 @@ static enum step_result download_run(struct lab *lab, const struct scn_step *st,
 
 	if (!s)
 		return STEP_FAIL;
-	if (!strncmp(w, "ac=", 3))
+	if (!strncmp(w, "mid=", 4)) {
+		char err[256] = "", ac[400];
+
+		if (!lab_smdp(lab, err, sizeof(err))) {
+			step_msg(ctx, "%s", err);
+			return STEP_FAIL;
+		}
+		snprintf(ac, sizeof(ac), "LPA:1$%s$%s", lab_rsp_state(lab)->smdp_address, w + 4);
+		rc = eim_queue_download_trigger(s, eid, EIM_DOWNLOAD_ACTIVATION_CODE, ac, &id);
+	} else if (!strncmp(w, "ac=", 3))
 		rc = eim_queue_download_trigger(s, eid, EIM_DOWNLOAD_ACTIVATION_CODE, w + 3, &id);
 	else if (!strcmp(w, "default"))
 		rc = eim_queue_download_trigger(s, eid, EIM_DOWNLOAD_DEFAULT_SMDP, NULL, &id);
