@@ -66,13 +66,15 @@ static int need_device(const struct scn_step *st, const char *usage, char *err, 
 	return 0;
 }
 
-static enum step_result queued(struct step_ctx *ctx, int rc, int64_t id)
+/* id is read after the queueing call has set it (an argument evaluated
+ * beside the call would be read before it). */
+static enum step_result queued(struct step_ctx *ctx, int rc, const int64_t *id)
 {
 	if (rc < 0) {
 		step_msg(ctx, "the eIM cannot queue the package: %s", sgp_strerror(rc));
 		return STEP_FAIL;
 	}
-	step_msg(ctx, "package %lld queued", (long long)id);
+	step_msg(ctx, "package %lld queued", (long long)*id);
 	return STEP_OK;
 }
 
@@ -107,7 +109,7 @@ static enum step_result psmo_run(struct lab *lab, const struct scn_step *st, str
 	if (!s)
 		return STEP_FAIL;
 	eim_psmo_op_from_name(st->argv[3], &o.op);
-	return queued(ctx, eim_queue_psmo(s, eid, &o, 1, &id), id);
+	return queued(ctx, eim_queue_psmo(s, eid, &o, 1, &id), &id);
 }
 
 /* --- eim eco --- */
@@ -147,7 +149,7 @@ static enum step_result eco_run(struct lab *lab, const struct scn_step *st, stru
 	if (step_arg(st, "counter"))
 		step_parse_uint(step_arg(st, "counter"), 0x7FFFFF, &n);
 	o.counter = (long)n;
-	return queued(ctx, eim_queue_eco(s, eid, &o, 1, &id), id);
+	return queued(ctx, eim_queue_eco(s, eid, &o, 1, &id), &id);
 }
 
 /* --- eim data --- */
@@ -200,7 +202,7 @@ static enum step_result data_run(struct lab *lab, const struct scn_step *st, str
 		hex_tags(step_arg(st, "tags"), tags, sizeof(tags), &r.tags_len);
 		r.tags = tags;
 	}
-	return queued(ctx, eim_queue_data_request(s, eid, &r, &id), id);
+	return queued(ctx, eim_queue_data_request(s, eid, &r, &id), &id);
 }
 
 /* --- eim download --- */
@@ -247,7 +249,7 @@ static enum step_result download_run(struct lab *lab, const struct scn_step *st,
 		rc = eim_queue_download_trigger(s, eid, EIM_DOWNLOAD_DEFAULT_SMDP, NULL, &id);
 	else
 		rc = eim_queue_download_trigger(s, eid, EIM_DOWNLOAD_SMDS, w[4] ? w + 5 : NULL, &id);
-	return queued(ctx, rc, id);
+	return queued(ctx, rc, &id);
 }
 
 /* --- eim api --- */
