@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How long a command waits for the link to the card (real time: the link
- * is a socket on this machine, the card may not have accepted it yet). */
+/* How long a command sent during start-up waits for the first link to the
+ * card (real time: the link is a socket on this machine, the card may not
+ * have accepted it yet).  Once the link has been up, a lost link fails
+ * commands at once: the card is gone. */
 #define TVPCD_LINK_WAIT_MS 2000
 
 struct tvpcd {
@@ -17,7 +19,8 @@ struct tvpcd {
 	ipa_apdu_cb cb;			/* the pending exchange */
 	void *cb_arg;
 	bool busy;			/* the reader still has an exchange out */
-	/* a command sent before the link came up, held until it does */
+	bool was_linked;		/* the link has been up once */
+	/* a command sent before the first link came up, held until it does */
 	struct event *link_timer;
 	uint8_t *held;
 	size_t held_len;
@@ -71,6 +74,8 @@ static void tvpcd_link(void *arg, bool up)
 	ipa_apdu_cb cb = v->cb;
 	int rc;
 
+	if (up)
+		v->was_linked = true;
 	if (!up || !v->held)
 		return;
 	rc = vpcd_reader_transmit(v->reader, v->held, v->held_len, tvpcd_done, v);
@@ -93,7 +98,10 @@ static int tvpcd_transmit(void *impl, const uint8_t *apdu, size_t len, ipa_apdu_
 	if (v->busy)
 		return SGP_ERR_IO;
 	if (!vpcd_reader_linked(v->reader)) {
-		/* not linked yet: hold the command until the link is up */
+		/* a link that dropped is a card gone: say so at once */
+		if (v->was_linked)
+			return SGP_ERR_IO;
+		/* not linked yet (start-up): hold the command until it is */
 		if (!len || !(v->held = malloc(len)))
 			return len ? SGP_ERR_NOMEM : SGP_ERR_INVAL;
 		memcpy(v->held, apdu, len);
