@@ -9,6 +9,7 @@
 #include "core/log.h"
 
 #include "EsipaMessageFromEimToIpa.h"
+#include "EuiccPackageResult.h"
 #include "GetEuiccDataResponse.h"
 
 #include <stdarg.h>
@@ -441,6 +442,34 @@ void poll_provide(struct sgp_fsm_inst *fi, enum ipa_eim_result_kind kind)
 	sgp_buf_free(&req);
 }
 
+/* How the eUICC refused a package (SGP.32 5.9.1): euiccPackageErrorSigned
+ * with its euiccPackageErrorCode, or euiccPackageErrorUnsigned (the eIM
+ * signature or identity not verified) — for the reason of a failed run. */
+static void note_refusal(struct ipa_eim_poll *p)
+{
+	EuiccPackageResult_t *r = NULL;
+	struct der_error err;
+
+	p->refusal[0] = '\0';
+	if (sgp_der_decode(&asn_DEF_EuiccPackageResult, p->epr.data, p->epr.len, (void **)&r,
+			   &err) < 0) {
+		snprintf(p->refusal, sizeof(p->refusal), "; the eUICC's result does not decode");
+		return;
+	}
+	if (r->present == EuiccPackageResult_PR_euiccPackageErrorSigned)
+		snprintf(p->refusal, sizeof(p->refusal),
+			 "; the eUICC refused the package: euiccPackageErrorCode %ld",
+			 r->choice.euiccPackageErrorSigned.euiccPackageErrorDataSigned
+				 .euiccPackageErrorCode);
+	else if (r->present == EuiccPackageResult_PR_euiccPackageErrorUnsigned)
+		snprintf(p->refusal, sizeof(p->refusal),
+			 "; the eUICC refused the package: euiccPackageErrorUnsigned "
+			 "(eIM signature or identity not verified)");
+	if (p->refusal[0])
+		LOGP(DIPA, LOGL_NOTICE, "eim-poll: %s", p->refusal + 2);
+	sgp_der_free(&asn_DEF_EuiccPackageResult, r);
+}
+
 /* WAIT_EUICC: EuiccPackageResult -> ProvideEimPackageResult */
 static void wait_euicc_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 {
@@ -456,6 +485,7 @@ static void wait_euicc_action(struct sgp_fsm_inst *fi, uint32_t event, void *dat
 		poll_fail(fi, rc, "ES10b.LoadEuiccPackage: %s", sgp_strerror(rc));
 		return;
 	}
+	note_refusal(p);
 	poll_provide(fi, IPA_EIM_RESULT_EUICC_PACKAGE);
 }
 
@@ -481,8 +511,8 @@ static void wait_result_action(struct sgp_fsm_inst *fi, uint32_t event, void *da
 		return;
 	case ProvideEimPackageResultResponse_PR_provideEimPackageResultError:
 		p->res.eim_error = r->choice.provideEimPackageResultError;
-		poll_fail(fi, SGP_ERR_PEER, "ProvideEimPackageResult: provideEimPackageResultError %ld",
-			  r->choice.provideEimPackageResultError);
+		poll_fail(fi, SGP_ERR_PEER, "ProvideEimPackageResult: provideEimPackageResultError %ld%s",
+			  r->choice.provideEimPackageResultError, p->refusal);
 		return;
 	default:
 		poll_fail(fi, SGP_ERR_PEER, "ProvideEimPackageResult: unknown answer");
@@ -611,6 +641,7 @@ int ipa_eim_poll_start(struct ipa_eim_poll *p)
 	if (p->fi)
 		return SGP_ERR_STATE;
 	memset(&p->res, 0, sizeof(p->res));
+	p->refusal[0] = '\0';
 	sgp_buf_reset(&p->epr);
 	p->profiles_stale = true;
 	snprintf(id, sizeof(id), "%u", p->cycles + 1);

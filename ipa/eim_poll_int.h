@@ -63,6 +63,7 @@ struct ipa_eim_poll {
 	bool profiles_stale;		/* re-read before the next ESipa exchange */
 	struct sgp_buf out;		/* ESipa message held during WAIT_PROFILES */
 	uint32_t out_state;		/* the state to enter once it is sent */
+	char refusal[128];		/* the eUICC refused the package: how */
 	struct ipa_eim_poll_result res;
 };
 
