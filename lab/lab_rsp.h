@@ -62,5 +62,9 @@ struct smdp_server *lab_smdp(struct lab *lab, char *err, size_t errlen);
 struct smds *lab_smds(struct lab *lab, char *err, size_t errlen);
 /* Device N's IPA with its ES10 client (its card on vpcd), made on first use. */
 struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, size_t errlen);
+/* A modem reset: a new reader connection to the card (the old one
+ * dropped: a power loss for the card) and a new ES10 client; the link
+ * is up once d->t->ops->ready(d->t->impl).  SGP_ERR_STATE mid-download. */
+int lab_ipa_dev_reconnect(struct lab_ipa_dev *d);
 
 #endif

@@ -103,6 +103,29 @@ struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, siz
 	return d;
 }
 
+/* A modem reset: the reader's connection to the card goes (for the card a
+ * power loss), a new reader connects, the ES10 client starts over.  The
+ * new link comes up asynchronously (reconnecting while the card still
+ * holds the old one): d->t->ops->ready() says when. */
+int lab_ipa_dev_reconnect(struct lab_ipa_dev *d)
+{
+	struct vpcd_endpoint rep = { .host = "127.0.0.1", .port = card_vpcd_port(d->cv),
+				     .cat = DIPA, .reconnect_ms = 5 };
+	struct ipa_es10_cfg ecfg = { .clock = d->lab->clock };
+	int rc;
+
+	if (d->dl)
+		return SGP_ERR_STATE;
+	ipa_es10_free(d->es10);
+	d->es10 = NULL;
+	ipa_transport_free(d->t);
+	d->t = NULL;
+	rc = ipa_transport_vpcd_new(d->lab->base, &rep, &d->t);
+	if (rc == SGP_OK)
+		rc = ipa_es10_new(d->t, &ecfg, &d->es10);
+	return rc;
+}
+
 static const char *const results[] = { "installed", "cancelled", "failed", NULL };
 
 static int download_check(const struct scn_step *st, char *err, size_t errlen)
