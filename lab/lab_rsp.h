@@ -35,6 +35,9 @@ struct lab_ipa_dev {
 	unsigned waited;
 	struct step_ctx *ctx;		/* the download step running */
 	const struct scn_step *st;
+	struct step_ctx *settle_ctx;	/* its verdict, given once the ES10 */
+	bool settle_ok;			/* client is idle (steps_ipa.c) */
+	char settle_msg[400];
 };
 
 struct lab_rsp {

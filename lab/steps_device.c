@@ -6,6 +6,7 @@
  *       profile has no coverage; async=yes does not wait for the run
  *   ipa @N return-from-fallback [result=ok|failed]
  *   ipa @N interval=SECONDS      poll every SECONDS on the lab clock (0: stop)
+ *   ipa @N idle                  until the running run (interval tick, async) ended
  *   network lose @N [iccid=ICCID]       the enabled profile (or that one) loses coverage
  *   network restore @N [iccid=ICCID]    ... has coverage again (auto return from fallback)
  *   device power-cycle @N        modem reset: the IPAd and its in-flight run go, the
@@ -41,6 +42,7 @@ struct lab_device {
 	unsigned waited;
 	struct step_ctx *power_ctx;
 	bool dropped;			/* the power cycle dropped a run */
+	struct step_ctx *idle_ctx;	/* ipa @N idle: waiting for the run to end */
 };
 
 struct lab_devices {
@@ -137,6 +139,15 @@ static void run_done(void *arg, const struct ipad_result *res)
 	const char *want, *got;
 	bool ok;
 
+	if (x->idle_ctx) {
+		struct step_ctx *ictx = x->idle_ctx;
+
+		x->idle_ctx = NULL;
+		step_done(ictx, true, "the run ended: %s%s%s; %u cycle%s",
+			  res->rc < 0 ? "failed" : res->poll.outcome == IPA_EIM_POLL_NO_PACKAGE ?
+			  "none" : "package", res->reason[0] ? ": " : "", res->reason, res->polls,
+			  res->polls == 1 ? "" : "s");
+	}
 	if (!ctx)
 		return;		/* a run nobody waits for (interval, async) */
 	x->ctx = NULL;
@@ -354,6 +365,38 @@ static enum step_result power_run(struct lab *lab, const struct scn_step *st, st
 	return STEP_PENDING;
 }
 
+/* --- ipa @N idle --- */
+
+static int idle_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	if (st->argc != 3 || device_word(st, 1, err, errlen) < 0) {
+		snprintf(err, errlen, "expected: ipa @N idle");
+		return -1;
+	}
+	return 0;
+}
+
+/* Until the IPAd's run (an interval tick's, an async poll's) has ended;
+ * the runner's watchdog bounds the wait. */
+static enum step_result idle_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	char err[256] = "";
+	struct lab_device *x = device_get(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES),
+					  true, err, sizeof(err));
+
+	if (!x) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (!ipad_busy(x->ipad)) {
+		step_msg(ctx, "idle; %u cycle%s so far", ipad_cycles(x->ipad),
+			 ipad_cycles(x->ipad) == 1 ? "" : "s");
+		return STEP_OK;
+	}
+	x->idle_ctx = ctx;
+	return STEP_PENDING;
+}
+
 /* --- expect ipa @N ... --- */
 
 static int expect_check(const struct scn_step *st, char *err, size_t errlen)
@@ -419,6 +462,10 @@ static const struct step_def device_defs[] = {
 	  .usage = "ipa @N return-from-fallback [result=ok|failed]",
 	  .help = "ES10b ReturnFromFallback on device N, then a poll telling the eIM.",
 	  .check = return_check, .run = poll_run },
+	{ .keyword = "ipa", .object = "idle",
+	  .usage = "ipa @N idle",
+	  .help = "Wait until device N's IPAd has no run (one an interval tick or async=yes started).",
+	  .check = idle_check, .run = idle_run },
 	{ .keyword = "ipa", .object = NULL,
 	  .usage = "ipa @N interval=SECONDS",
 	  .help = "Device N's IPAd polls every SECONDS of lab time (0 stops).",
