@@ -9,6 +9,7 @@
 #include "core/log.h"
 
 #include "EsipaMessageFromEimToIpa.h"
+#include "EuiccPackageResult.h"
 #include "GetEuiccDataResponse.h"
 
 #include <stdarg.h>
@@ -19,8 +20,6 @@
 /* GetEuiccDataRequest, tagList '5A' (SGP.22 5.7.20 ES10c.GetEID) */
 static const uint8_t get_eid_cmd[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
 
-static void begin_get(struct sgp_fsm_inst *fi);
-static void deliver_next(struct sgp_fsm_inst *fi);
 
 void poll_finish(struct sgp_fsm_inst *fi, enum ipa_eim_poll_outcome outcome)
 {
@@ -86,7 +85,7 @@ bool poll_es10_failed(struct sgp_fsm_inst *fi, const struct ipa_es10_result *r, 
 }
 
 /* A failed ESipa exchange or an answer of another function. */
-static bool esipa_failed(struct sgp_fsm_inst *fi, const struct ipa_esipa_answer *a,
+bool poll_esipa_failed(struct sgp_fsm_inst *fi, const struct ipa_esipa_answer *a,
 			 const char *function, int want)
 {
 	struct ipa_eim_poll *p = fi->priv;
@@ -186,7 +185,7 @@ static void wait_eid_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 	memcpy(p->eid, g->eidValue.buf, sizeof(p->eid));	/* Octet16: size checked */
 	sgp_der_free(&asn_DEF_GetEuiccDataResponse, g);
 	if (!p->check_pending) {
-		deliver_next(fi);
+		poll_deliver_next(fi);
 		return;
 	}
 	rc = poll_es10(p, ipa_cmd_pending_results, sizeof(ipa_cmd_pending_results));
@@ -197,141 +196,7 @@ static void wait_eid_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 	sgp_fsm_state_chg(fi, ST_WAIT_PENDING, p->timeout_ms, 2);
 }
 
-/* WAIT_PENDING: the results the eUICC keeps -> deliver them */
-static void wait_pending_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
-{
-	struct ipa_eim_poll *p = fi->priv;
-	const struct ipa_es10_result *r = data;
-	int rc;
-
-	(void)event;
-	if (poll_es10_failed(fi, r, "ES10b.IpaEuiccDataRequest"))
-		return;
-	rc = ipa_msg_pending_results(r->data, r->len, &p->pending, &p->n_pending);
-	if (rc < 0) {
-		poll_fail(fi, rc, "ES10b.IpaEuiccDataRequest: answer unusable: %s",
-			  sgp_strerror(rc));
-		return;
-	}
-	if (p->n_pending)
-		LOGPFSM(fi, LOGL_INFO, "%zu eUICC Package Result%s kept by the eUICC: delivering",
-			p->n_pending, p->n_pending == 1 ? "" : "s");
-	p->next_pending = 0;
-	deliver_next(fi);
-}
-
-/* The next kept result, the owed error, then GetEimPackage. */
-static void deliver_next(struct sgp_fsm_inst *fi)
-{
-	struct ipa_eim_poll *p = fi->priv;
-	struct sgp_buf req = SGP_BUF_INIT;
-	int rc;
-
-	p->delivering_error = false;
-	if (p->next_pending < p->n_pending) {
-		rc = ipa_msg_provide_result(p->eid, IPA_EIM_RESULT_EUICC_PACKAGE,
-					    p->pending[p->next_pending].data,
-					    p->pending[p->next_pending].len, &req);
-	} else if (p->owed_error) {
-		p->delivering_error = true;
-		rc = ipa_msg_provide_error(p->eid, NULL, 0, p->owed_error, &req);
-	} else {
-		begin_get(fi);
-		return;
-	}
-	if (rc < 0) {
-		poll_fail(fi, rc, "ProvideEimPackageResult: %s", sgp_strerror(rc));
-		return;
-	}
-	poll_esipa_send(fi, &req, ST_WAIT_DELIVERED, "ProvideEimPackageResult");
-	sgp_buf_free(&req);
-}
-
-/* Remove the acknowledged sequence numbers, then finish or go on. */
-static void remove_next(struct sgp_fsm_inst *fi)
-{
-	struct ipa_eim_poll *p = fi->priv;
-	struct sgp_buf cmd = SGP_BUF_INIT;
-	int rc;
-
-	if (p->next_ack >= p->n_acks) {
-		if (p->finish_after_remove)
-			poll_finish(fi, IPA_EIM_POLL_PACKAGE_DONE);
-		else
-			deliver_next(fi);
-		return;
-	}
-	rc = ipa_msg_notification_sent(p->acks[p->next_ack++], &cmd);
-	if (rc == SGP_OK)
-		rc = poll_es10(p, cmd.data, cmd.len);
-	sgp_buf_free(&cmd);
-	if (rc < 0) {
-		poll_fail(fi, rc, "ES10b.RemoveNotificationFromList: not sent: %s", sgp_strerror(rc));
-		return;
-	}
-	sgp_fsm_state_chg(fi, ST_WAIT_REMOVE, p->timeout_ms, 11);
-}
-
-/* eimAcknowledgements of a ProvideEimPackageResultResponse */
-static int take_acks(struct sgp_fsm_inst *fi, const ProvideEimPackageResultResponse_t *r)
-{
-	struct ipa_eim_poll *p = fi->priv;
-	int rc = ipa_msg_acknowledgements(r, p->acks, IPA_EIM_POLL_MAX_ACKS, &p->n_acks);
-
-	p->next_ack = 0;
-	if (rc < 0)
-		poll_fail(fi, rc, "ProvideEimPackageResult: more than %d acknowledgements",
-			  IPA_EIM_POLL_MAX_ACKS);
-	else
-		p->res.acknowledgements += (unsigned)p->n_acks;
-	return rc;
-}
-
-/* WAIT_DELIVERED: a kept result or the owed error reached the eIM */
-static void wait_delivered_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
-{
-	struct ipa_eim_poll *p = fi->priv;
-	const struct ipa_esipa_answer *a = data;
-	const ProvideEimPackageResultResponse_t *r;
-
-	(void)event;
-	if (esipa_failed(fi, a, "ProvideEimPackageResult (kept result)",
-			 EsipaMessageFromEimToIpa_PR_provideEimPackageResultResponse)) {
-		if (!p->delivering_error && ++p->delivery_failures >= IPA_EIM_POLL_MAX_DELIVERY) {
-			LOGPFSM(fi, LOGL_NOTICE, "kept results not delivered after %u tries: left "
-				"in the eUICC", p->delivery_failures);
-			p->res.rc = SGP_ERR_PEER;
-			snprintf(p->res.reason + strlen(p->res.reason),
-				 sizeof(p->res.reason) - strlen(p->res.reason),
-				 " (given up after %u tries)", p->delivery_failures);
-			p->check_pending = false;	/* a later state change asks again */
-			p->delivery_failures = 0;
-		}
-		return;
-	}
-	r = &a->msg->choice.provideEimPackageResultResponse;
-	if (p->delivering_error) {
-		p->owed_error = 0;	/* delivered: whatever the eIM makes of it */
-		p->n_acks = 0;
-		p->next_ack = 0;
-	} else {
-		/* A refusal is the eIM's final word on that result: it stays in
-		 * the eUICC (no acknowledgement), the cycle goes on. */
-		if (r->present == ProvideEimPackageResultResponse_PR_provideEimPackageResultError)
-			LOGPFSM(fi, LOGL_NOTICE, "kept result refused by the eIM: "
-				"provideEimPackageResultError %ld",
-				r->choice.provideEimPackageResultError);
-		p->next_pending++;
-		p->res.pending_delivered++;
-		p->delivery_failures = 0;
-		if (take_acks(fi, r) < 0)
-			return;
-	}
-	p->finish_after_remove = false;
-	remove_next(fi);
-}
-
-static void begin_get(struct sgp_fsm_inst *fi)
+void poll_begin_get(struct sgp_fsm_inst *fi)
 {
 	struct ipa_eim_poll *p = fi->priv;
 	struct sgp_buf req = SGP_BUF_INIT;
@@ -377,7 +242,7 @@ static void wait_package_action(struct sgp_fsm_inst *fi, uint32_t event, void *d
 	(void)event;
 	if (a->rc == SGP_ERR_PARSE)	/* owed: 6.3.2.7 eimPackageResultResponseError */
 		p->owed_error = 1;	/* invalidPackageFormat */
-	if (esipa_failed(fi, a, "GetEimPackage",
+	if (poll_esipa_failed(fi, a, "GetEimPackage",
 			 EsipaMessageFromEimToIpa_PR_getEimPackageResponse))
 		return;
 	p->cause = IPA_STATE_CHANGE_NONE;	/* the eIM heard it */
@@ -441,6 +306,34 @@ void poll_provide(struct sgp_fsm_inst *fi, enum ipa_eim_result_kind kind)
 	sgp_buf_free(&req);
 }
 
+/* How the eUICC refused a package (SGP.32 5.9.1): euiccPackageErrorSigned
+ * with its euiccPackageErrorCode, or euiccPackageErrorUnsigned (the eIM
+ * signature or identity not verified) — for the reason of a failed run. */
+static void note_refusal(struct ipa_eim_poll *p)
+{
+	EuiccPackageResult_t *r = NULL;
+	struct der_error err;
+
+	p->refusal[0] = '\0';
+	if (sgp_der_decode(&asn_DEF_EuiccPackageResult, p->epr.data, p->epr.len, (void **)&r,
+			   &err) < 0) {
+		snprintf(p->refusal, sizeof(p->refusal), "; the eUICC's result does not decode");
+		return;
+	}
+	if (r->present == EuiccPackageResult_PR_euiccPackageErrorSigned)
+		snprintf(p->refusal, sizeof(p->refusal),
+			 "; the eUICC refused the package: euiccPackageErrorCode %ld",
+			 r->choice.euiccPackageErrorSigned.euiccPackageErrorDataSigned
+				 .euiccPackageErrorCode);
+	else if (r->present == EuiccPackageResult_PR_euiccPackageErrorUnsigned)
+		snprintf(p->refusal, sizeof(p->refusal),
+			 "; the eUICC refused the package: euiccPackageErrorUnsigned "
+			 "(eIM signature or identity not verified)");
+	if (p->refusal[0])
+		LOGP(DIPA, LOGL_NOTICE, "eim-poll: %s", p->refusal + 2);
+	sgp_der_free(&asn_DEF_EuiccPackageResult, r);
+}
+
 /* WAIT_EUICC: EuiccPackageResult -> ProvideEimPackageResult */
 static void wait_euicc_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 {
@@ -456,6 +349,7 @@ static void wait_euicc_action(struct sgp_fsm_inst *fi, uint32_t event, void *dat
 		poll_fail(fi, rc, "ES10b.LoadEuiccPackage: %s", sgp_strerror(rc));
 		return;
 	}
+	note_refusal(p);
 	poll_provide(fi, IPA_EIM_RESULT_EUICC_PACKAGE);
 }
 
@@ -467,40 +361,27 @@ static void wait_result_action(struct sgp_fsm_inst *fi, uint32_t event, void *da
 	const ProvideEimPackageResultResponse_t *r;
 
 	(void)event;
-	if (esipa_failed(fi, a, "ProvideEimPackageResult",
+	if (poll_esipa_failed(fi, a, "ProvideEimPackageResult",
 			 EsipaMessageFromEimToIpa_PR_provideEimPackageResultResponse))
 		return;
 	r = &a->msg->choice.provideEimPackageResultResponse;
 	switch (r->present) {
 	case ProvideEimPackageResultResponse_PR_eimAcknowledgements:
 	case ProvideEimPackageResultResponse_PR_emptyResponse:
-		if (take_acks(fi, r) < 0)
+		if (poll_take_acks(fi, r) < 0)
 			return;
 		p->finish_after_remove = true;
-		remove_next(fi);
+		poll_remove_next(fi);
 		return;
 	case ProvideEimPackageResultResponse_PR_provideEimPackageResultError:
 		p->res.eim_error = r->choice.provideEimPackageResultError;
-		poll_fail(fi, SGP_ERR_PEER, "ProvideEimPackageResult: provideEimPackageResultError %ld",
-			  r->choice.provideEimPackageResultError);
+		poll_fail(fi, SGP_ERR_PEER, "ProvideEimPackageResult: provideEimPackageResultError %ld%s",
+			  r->choice.provideEimPackageResultError, p->refusal);
 		return;
 	default:
 		poll_fail(fi, SGP_ERR_PEER, "ProvideEimPackageResult: unknown answer");
 		return;
 	}
-}
-
-/* WAIT_REMOVE: NotificationSentResponse (ok or nothingToDelete) */
-static void wait_remove_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
-{
-	struct ipa_eim_poll *p = fi->priv;
-	const struct ipa_es10_result *r = data;
-
-	(void)event;
-	if (poll_es10_failed(fi, r, "ES10b.RemoveNotificationFromList"))
-		return;
-	p->res.removed++;
-	remove_next(fi);
 }
 
 #define ANY_STATE 0x0FFEu	/* every state but IDLE */
@@ -512,9 +393,9 @@ static const struct sgp_fsm_state poll_states[] = {
 	[ST_WAIT_EID] = { .name = "WAIT_EID", .in_event_mask = ES10,
 			  .out_state_mask = ANY_STATE, .action = wait_eid_action },
 	[ST_WAIT_PENDING] = { .name = "WAIT_PENDING", .in_event_mask = ES10,
-			      .out_state_mask = ANY_STATE, .action = wait_pending_action },
+			      .out_state_mask = ANY_STATE, .action = poll_wait_pending_action },
 	[ST_WAIT_DELIVERED] = { .name = "WAIT_DELIVERED", .in_event_mask = ESIPA,
-				.out_state_mask = ANY_STATE, .action = wait_delivered_action },
+				.out_state_mask = ANY_STATE, .action = poll_wait_delivered_action },
 	[ST_WAIT_PACKAGE] = { .name = "WAIT_PACKAGE", .in_event_mask = ESIPA,
 			      .out_state_mask = ANY_STATE, .action = wait_package_action },
 	[ST_WAIT_EUICC] = { .name = "WAIT_EUICC", .in_event_mask = ES10,
@@ -529,7 +410,7 @@ static const struct sgp_fsm_state poll_states[] = {
 	[ST_WAIT_RESULT] = { .name = "WAIT_RESULT", .in_event_mask = ESIPA,
 			     .out_state_mask = ANY_STATE, .action = wait_result_action },
 	[ST_WAIT_REMOVE] = { .name = "WAIT_REMOVE", .in_event_mask = ES10,
-			     .out_state_mask = ANY_STATE, .action = wait_remove_action },
+			     .out_state_mask = ANY_STATE, .action = poll_wait_remove_action },
 	[ST_WAIT_PROFILES] = { .name = "WAIT_PROFILES", .in_event_mask = ES10,
 			       .out_state_mask = ANY_STATE, .action = wait_profiles_action },
 };
@@ -611,6 +492,7 @@ int ipa_eim_poll_start(struct ipa_eim_poll *p)
 	if (p->fi)
 		return SGP_ERR_STATE;
 	memset(&p->res, 0, sizeof(p->res));
+	p->refusal[0] = '\0';
 	sgp_buf_reset(&p->epr);
 	p->profiles_stale = true;
 	snprintf(id, sizeof(id), "%u", p->cycles + 1);

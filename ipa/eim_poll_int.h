@@ -63,6 +63,7 @@ struct ipa_eim_poll {
 	bool profiles_stale;		/* re-read before the next ESipa exchange */
 	struct sgp_buf out;		/* ESipa message held during WAIT_PROFILES */
 	uint32_t out_state;		/* the state to enter once it is sent */
+	char refusal[128];		/* the eUICC refused the package: how */
 	struct ipa_eim_poll_result res;
 };
 
@@ -77,6 +78,22 @@ void poll_esipa_send(struct sgp_fsm_inst *fi, struct sgp_buf *der, uint32_t stat
 		     const char *what);
 /* Hand p->epr (of kind) to the eIM: ProvideEimPackageResult, WAIT_RESULT. */
 void poll_provide(struct sgp_fsm_inst *fi, enum ipa_eim_result_kind kind);
+
+/* A failed ESipa exchange or an answer of another function than want
+ * (EsipaMessageFromEimToIpa_PR_...): the cycle failed. */
+bool poll_esipa_failed(struct sgp_fsm_inst *fi, const struct ipa_esipa_answer *a,
+		       const char *function, int want);
+/* GetEimPackage (with notifyStateChange when owed), WAIT_PACKAGE. */
+void poll_begin_get(struct sgp_fsm_inst *fi);
+
+/* eim_poll_results.c: kept results, the owed error, acknowledgements */
+void poll_deliver_next(struct sgp_fsm_inst *fi);	/* ... then poll_begin_get */
+void poll_remove_next(struct sgp_fsm_inst *fi);
+struct ProvideEimPackageResultResponse;
+int poll_take_acks(struct sgp_fsm_inst *fi, const struct ProvideEimPackageResultResponse *r);
+void poll_wait_pending_action(struct sgp_fsm_inst *fi, uint32_t event, void *data);
+void poll_wait_delivered_action(struct sgp_fsm_inst *fi, uint32_t event, void *data);
+void poll_wait_remove_action(struct sgp_fsm_inst *fi, uint32_t event, void *data);
 
 /* eim_poll_kinds.c: the package kinds */
 void poll_run_data_request(struct sgp_fsm_inst *fi, const void *ipa_euicc_data_request);

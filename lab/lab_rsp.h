@@ -35,6 +35,9 @@ struct lab_ipa_dev {
 	unsigned waited;
 	struct step_ctx *ctx;		/* the download step running */
 	const struct scn_step *st;
+	struct step_ctx *settle_ctx;	/* its verdict, given once the ES10 */
+	bool settle_ok;			/* client is idle (steps_ipa.c) */
+	char settle_msg[400];
 };
 
 struct lab_rsp {
@@ -62,5 +65,9 @@ struct smdp_server *lab_smdp(struct lab *lab, char *err, size_t errlen);
 struct smds *lab_smds(struct lab *lab, char *err, size_t errlen);
 /* Device N's IPA with its ES10 client (its card on vpcd), made on first use. */
 struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, size_t errlen);
+/* A modem reset: a new reader connection to the card (the old one
+ * dropped: a power loss for the card) and a new ES10 client; the link
+ * is up once d->t->ops->ready(d->t->impl).  SGP_ERR_STATE mid-download. */
+int lab_ipa_dev_reconnect(struct lab_ipa_dev *d);
 
 #endif

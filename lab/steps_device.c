@@ -8,9 +8,11 @@
  *   ipa @N [interval=SECONDS] [rsp=direct|indirect|both]
  *                                poll every SECONDS on the lab clock (0: stop);
  *                                the IpaCapabilities for a download trigger
+ *   ipa @N idle                  until the running run (interval tick, async) ended
  *   network lose @N [iccid=ICCID]       the enabled profile (or that one) loses coverage
  *   network restore @N [iccid=ICCID]    ... has coverage again (auto return from fallback)
- *   device power-cycle @N        eUICC power cycle + IPAd restart (in-flight runs dropped)
+ *   device power-cycle @N        modem reset: the IPAd and its in-flight run go, the
+ *                                reader reconnects to the card (a power loss for it)
  *   expect ipa @N [state=IDLE|POLLING|...] [enabled=ICCID] [fallback=yes|no] [cycles=N] */
 #include "lab/lab.h"
 #include "lab/lab_card.h"
@@ -22,6 +24,9 @@
 #include "ipa/es10_client.h"
 #include "ipa/ipad.h"
 #include "sim/card.h"
+#include "ipa/apdu_transport.h"
+
+#include <event2/event.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +37,14 @@ struct lab_device {
 	struct ipad *ipad;
 	struct step_ctx *ctx;		/* the step waiting for the run */
 	const struct scn_step *st;
+	/* device power-cycle: waiting for the reader to reach the card */
+	struct lab *lab;
+	unsigned dev;
+	struct event *wait_link;
+	unsigned waited;
+	struct step_ctx *power_ctx;
+	bool dropped;			/* the power cycle dropped a run */
+	struct step_ctx *idle_ctx;	/* ipa @N idle: waiting for the run to end */
 };
 
 struct lab_devices {
@@ -128,6 +141,15 @@ static void run_done(void *arg, const struct ipad_result *res)
 	const char *want, *got;
 	bool ok;
 
+	if (x->idle_ctx) {
+		struct step_ctx *ictx = x->idle_ctx;
+
+		x->idle_ctx = NULL;
+		step_done(ictx, true, "the run ended: %s%s%s; %u cycle%s",
+			  res->rc < 0 ? "failed" : res->poll.outcome == IPA_EIM_POLL_NO_PACKAGE ?
+			  "none" : "package", res->reason[0] ? ": " : "", res->reason, res->polls,
+			  res->polls == 1 ? "" : "s");
+	}
 	if (!ctx)
 		return;		/* a run nobody waits for (interval, async) */
 	x->ctx = NULL;
@@ -278,6 +300,34 @@ static int power_check(const struct scn_step *st, char *err, size_t errlen)
 	return 0;
 }
 
+/* The new reader reaches the card asynchronously: wait for it (real
+ * time, bounded), then start the IPAd again. */
+static void power_link_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct timeval tick = { 0, 5000 };
+	struct lab_device *x = arg;
+	struct step_ctx *ctx = x->power_ctx;
+	char err[256] = "";
+	struct lab_ipa_dev *d = lab_ipa_dev(x->lab, x->dev, err, sizeof(err));
+
+	(void)fd; (void)what;
+	if (d && !d->t->ops->ready(d->t->impl)) {
+		if (++x->waited <= 400) {	/* 2 s */
+			event_add(x->wait_link, &tick);
+			return;
+		}
+		snprintf(err, sizeof(err), "the IPA did not reach its card over vpcd again");
+		d = NULL;
+	}
+	x->power_ctx = NULL;
+	if (!d || !device_get(x->lab, x->dev, true, err, sizeof(err))) {
+		step_done(ctx, false, "restart failed: %s", err);
+		return;
+	}
+	step_done(ctx, true, "device %u restarted%s", x->dev,
+		  x->dropped ? " (a run was dropped)" : "");
+}
+
 static enum step_result power_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
 {
 	unsigned dev = (unsigned)step_device(st->argv[2], MAX_DEVICES);
@@ -285,8 +335,6 @@ static enum step_result power_run(struct lab *lab, const struct scn_step *st, st
 	struct lab_device *x = device_get(lab, dev, false, err, sizeof(err));
 	struct lab_ipa_dev *d = lab_ipa_dev(lab, dev, err, sizeof(err));
 	struct card *card = d ? lab_card_get(lab, dev, err, sizeof(err)) : NULL;
-	struct ipa_es10_cfg ecfg = { .clock = lab->clock };
-	bool running;
 	int rc;
 
 	if (!x || !card) {
@@ -297,24 +345,68 @@ static enum step_result power_run(struct lab *lab, const struct scn_step *st, st
 		step_msg(ctx, "a profile download runs on device %u: not supported mid-download", dev);
 		return STEP_FAIL;
 	}
-	running = ipad_busy(x->ipad);
+	x->dropped = ipad_busy(x->ipad);
 	if (x->ctx)
 		step_done(x->ctx, false, "the device was power-cycled");
 	x->ctx = NULL;
-	/* the IPAd goes (its in-flight exchange with it), the card resets, the
-	 * modem's ES10 client starts over; what matters survives in the eUICC */
+	/* The IPAd goes with its in-flight exchanges; the modem resets: its
+	 * reader connection drops (the card loses power: card_vpcd resets it)
+	 * and a new one is made, with a new ES10 client — an APDU of the old
+	 * session can never answer into the new one.  What matters survives
+	 * in the eUICC. */
 	ipad_free(x->ipad);
 	x->ipad = NULL;
 	card_reset(card);
-	ipa_es10_free(d->es10);
-	d->es10 = NULL;
-	rc = ipa_es10_new(d->t, &ecfg, &d->es10);
-	if (rc < 0 || !device_get(lab, dev, true, err, sizeof(err))) {
-		step_msg(ctx, "restart failed: %s", rc < 0 ? sgp_strerror(rc) : err);
+	rc = lab_ipa_dev_reconnect(d);
+	if (rc < 0) {
+		step_msg(ctx, "restart failed: %s", sgp_strerror(rc));
 		return STEP_FAIL;
 	}
-	step_msg(ctx, "device %u restarted%s", dev, running ? " (a run was dropped)" : "");
-	return STEP_OK;
+	/* made anew: x moves when the device table grows */
+	if (x->wait_link)
+		event_free(x->wait_link);
+	if (!(x->wait_link = event_new(lab->base, -1, 0, power_link_cb, x))) {
+		step_msg(ctx, "out of memory");
+		return STEP_FAIL;
+	}
+	x->lab = lab;
+	x->dev = dev;
+	x->waited = 0;
+	x->power_ctx = ctx;
+	event_active(x->wait_link, EV_TIMEOUT, 1);
+	return STEP_PENDING;
+}
+
+/* --- ipa @N idle --- */
+
+static int idle_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	if (st->argc != 3 || device_word(st, 1, err, errlen) < 0) {
+		snprintf(err, errlen, "expected: ipa @N idle");
+		return -1;
+	}
+	return 0;
+}
+
+/* Until the IPAd's run (an interval tick's, an async poll's) has ended;
+ * the runner's watchdog bounds the wait. */
+static enum step_result idle_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	char err[256] = "";
+	struct lab_device *x = device_get(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES),
+					  true, err, sizeof(err));
+
+	if (!x) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (!ipad_busy(x->ipad)) {
+		step_msg(ctx, "idle; %u cycle%s so far", ipad_cycles(x->ipad),
+			 ipad_cycles(x->ipad) == 1 ? "" : "s");
+		return STEP_OK;
+	}
+	x->idle_ctx = ctx;
+	return STEP_PENDING;
 }
 
 /* --- expect ipa @N ... --- */
@@ -363,8 +455,11 @@ static void device_teardown(struct lab *lab)
 
 	if (!ds)
 		return;
-	for (size_t i = 0; i < ds->n; i++)
+	for (size_t i = 0; i < ds->n; i++) {
 		ipad_free(ds->v[i].ipad);
+		if (ds->v[i].wait_link)
+			event_free(ds->v[i].wait_link);
+	}
 	free(ds->v);
 	free(ds);
 	lab->ipads = NULL;
@@ -379,6 +474,10 @@ static const struct step_def device_defs[] = {
 	  .usage = "ipa @N return-from-fallback [result=ok|failed]",
 	  .help = "ES10b ReturnFromFallback on device N, then a poll telling the eIM.",
 	  .check = return_check, .run = poll_run },
+	{ .keyword = "ipa", .object = "idle",
+	  .usage = "ipa @N idle",
+	  .help = "Wait until device N's IPAd has no run (one an interval tick or async=yes started).",
+	  .check = idle_check, .run = idle_run },
 	{ .keyword = "ipa", .object = NULL,
 	  .usage = "ipa @N [interval=SECONDS] [rsp=direct|indirect|both]",
 	  .help = "Device N's IPAd: poll every SECONDS of lab time (0 stops); reach an SM-DP+ directly, through the eIM, or both (direct preferred).",

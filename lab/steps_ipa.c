@@ -24,6 +24,8 @@
 #include "sim/card_vpcd.h"
 
 #include <event2/event.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +105,29 @@ struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, siz
 	return d;
 }
 
+/* A modem reset: the reader's connection to the card goes (for the card a
+ * power loss), a new reader connects, the ES10 client starts over.  The
+ * new link comes up asynchronously (reconnecting while the card still
+ * holds the old one): d->t->ops->ready() says when. */
+int lab_ipa_dev_reconnect(struct lab_ipa_dev *d)
+{
+	struct vpcd_endpoint rep = { .host = "127.0.0.1", .port = card_vpcd_port(d->cv),
+				     .cat = DIPA, .reconnect_ms = 5 };
+	struct ipa_es10_cfg ecfg = { .clock = d->lab->clock };
+	int rc;
+
+	if (d->dl)
+		return SGP_ERR_STATE;
+	ipa_es10_free(d->es10);
+	d->es10 = NULL;
+	ipa_transport_free(d->t);
+	d->t = NULL;
+	rc = ipa_transport_vpcd_new(d->lab->base, &rep, &d->t);
+	if (rc == SGP_OK)
+		rc = ipa_es10_new(d->t, &ecfg, &d->es10);
+	return rc;
+}
+
 static const char *const results[] = { "installed", "cancelled", "failed", NULL };
 
 static int download_check(const struct scn_step *st, char *err, size_t errlen)
@@ -143,6 +168,41 @@ static int download_check(const struct scn_step *st, char *err, size_t errlen)
 	return 0;
 }
 
+/* The step's verdict, given once the eUICC session is closed: the
+ * download leaves its MANAGE CHANNEL close in flight, and a step that
+ * ended before its answer came would let a later `wait` jump the lab clock
+ * past the ES10 client's APDU timeout. */
+static void finish(struct lab_ipa_dev *d, struct step_ctx *ctx, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void finish(struct lab_ipa_dev *d, struct step_ctx *ctx, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->settle_ctx = ctx;
+	d->settle_ok = ok;
+	va_start(ap, fmt);
+	vsnprintf(d->settle_msg, sizeof(d->settle_msg), fmt, ap);
+	va_end(ap);
+}
+
+static void settled(void *arg, const struct ipa_es10_result *r)
+{
+	struct lab_ipa_dev *d = arg;
+	struct step_ctx *ctx = d->settle_ctx;
+
+	(void)r;	/* a failed close is the next session's business */
+	d->settle_ctx = NULL;
+	if (ctx)
+		step_done(ctx, d->settle_ok, "%s", d->settle_msg);
+}
+
+/* Give the verdict after the ES10 operations still queued (the close). */
+static void settle(struct lab_ipa_dev *d)
+{
+	if (!ipa_es10_pending(d->es10) || ipa_es10_close(d->es10, settled, d) < 0)
+		settled(d, NULL);
+}
+
 static void download_done(void *arg, const struct ipa_download_result *res)
 {
 	struct lab_ipa_dev *d = arg;
@@ -159,23 +219,24 @@ static void download_done(void *arg, const struct ipa_download_result *res)
 	d->ctx = NULL;
 	snprintf(status, sizeof(status), "%s/%s", res->subject_code, res->reason_code);
 	if (strcmp(want, got)) {
-		step_done(ctx, false, "%s at %s: %s", got, res->step, res->why);
+		finish(d, ctx, false, "%s at %s: %s", got, res->step, res->why);
 	} else if (want_cancel && strcmp(want_cancel, ipa_cancel_reason_str(res->cancel_reason))) {
-		step_done(ctx, false, "cancelled with %s, not %s",
+		finish(d, ctx, false, "cancelled with %s, not %s",
 			  ipa_cancel_reason_str(res->cancel_reason), want_cancel);
 	} else if (want_status && strcmp(want_status, status)) {
-		step_done(ctx, false, "the SM-DP+ answered %s, not %s (%s)",
+		finish(d, ctx, false, "the SM-DP+ answered %s, not %s (%s)",
 			  res->subject_code[0] ? status : "no error status", want_status, res->why);
 	} else if (res->installed) {
-		step_done(ctx, true, "installed; notification %s%s", res->notification_sent ?
+		finish(d, ctx, true, "installed; notification %s%s", res->notification_sent ?
 			  "delivered" : "NOT delivered", res->notification_removed ?
 			  " and removed from the eUICC" : "");
 	} else {
-		step_done(ctx, true, "%s at %s: %s", got, res->step, res->why);
+		finish(d, ctx, true, "%s at %s: %s", got, res->step, res->why);
 	}
 	/* res belongs to the download: free it only now (allowed from done) */
 	ipa_download_free(d->dl);
 	d->dl = NULL;
+	settle(d);
 }
 
 static void download_start(struct lab_ipa_dev *d)
