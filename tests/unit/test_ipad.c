@@ -13,6 +13,7 @@
 #include "ipa/esipa_messages.h"
 #include "ipa/ipad.h"
 #include "sim/card.h"
+#include "sim/card_vpcd.h"
 #include "sim/euicc.h"
 #include "sim/euicc_int.h"	/* white-box: eid_bcd */
 #include "core/apdu/vpcd.h"
@@ -44,7 +45,8 @@ struct bed {
 	char eid[SGP_EID_LEN + 1];
 	struct event_base *base;
 	struct card *card;
-	struct vpcd_card *vc;
+	struct card_vpcd *vc;
+	bool card_linked;
 	struct ipa_apdu_transport *t;
 	struct ipa_es10 *es10;
 	/* the eIM */
@@ -68,38 +70,13 @@ struct bed {
 
 /* ------------------------------------------------------- the card on vpcd */
 
-static int vc_apdu(void *arg, const uint8_t *apdu, size_t len, struct sgp_buf *rapdu)
-{
-	struct bed *b = arg;
-
-	return card_apdu(b->card, apdu, len, rapdu);
-}
-
-static void vc_ctrl(void *arg, uint8_t ctrl)
-{
-	struct bed *b = arg;
-
-	if (ctrl != VPCD_CTRL_ON)
-		card_reset(b->card);
-}
-
-static const uint8_t *vc_atr(void *arg, size_t *len)
-{
-	(void)arg;
-	return card_atr(len);
-}
-
+/* the card's vpcd link, as sim/card_vpcd reports it */
 static void vc_link(void *arg, bool up)
 {
 	struct bed *b = arg;
 
-	if (!up)
-		card_reset(b->card);
+	b->card_linked = up;
 }
-
-static const struct vpcd_card_ops vc_ops = {
-	.apdu = vc_apdu, .ctrl = vc_ctrl, .atr = vc_atr, .link = vc_link,
-};
 
 #define RUN_UNTIL(b, cond) do { \
 	while (!(cond)) \
@@ -174,10 +151,10 @@ static void bed_init(struct bed *b, int sign_role)
 	b->base = event_base_new();
 	ck_assert_ptr_nonnull(b->base);
 	ck_assert_int_eq(card_new(b->tb.euicc, &b->card), SGP_OK);
-	ck_assert_int_eq(vpcd_card_new(b->base, &ep, &vc_ops, b, &b->vc), SGP_OK);
-	rep.port = vpcd_card_port(b->vc);
+	ck_assert_int_eq(card_vpcd_new(b->card, b->base, &ep, vc_link, b, &b->vc), SGP_OK);
+	rep.port = card_vpcd_port(b->vc);
 	ck_assert_int_eq(ipa_transport_vpcd_new(b->base, &rep, &b->t), SGP_OK);
-	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && vpcd_card_linked(b->vc));
+	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && b->card_linked);
 	ecfg.clock = b->tb.clock;
 	ck_assert_int_eq(ipa_es10_new(b->t, &ecfg, &b->es10), SGP_OK);
 
@@ -229,7 +206,7 @@ static void bed_free(struct bed *b)
 	eim_server_free(b->eim);
 	ipa_es10_free(b->es10);
 	ipa_transport_free(b->t);
-	vpcd_card_free(b->vc);
+	card_vpcd_free(b->vc);
 	event_base_free(b->base);
 	card_free(b->card);
 	sgp_key_free(b->eim_key);
