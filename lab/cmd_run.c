@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +29,8 @@ static void run_usage(FILE *out)
 		"  --keep              keep each scenario's work folder (PKI, database) and print it\n"
 		"  --step-timeout MS   real-time limit of a single step (default 30000)\n"
 		"  --steps             list every step the scenario language has, and exit\n"
+		"  --list              check the scenarios and list them with what each one\n"
+		"                      checks (its first comment line, citing the spec), and exit\n"
 		"  -h, --help          show this help\n"
 		"\n"
 		"Exit codes: 0 all scenarios passed (or were skipped), 1 a scenario failed,\n"
@@ -122,6 +125,32 @@ static int collect(const char *path, struct scn_list *l, bool top, int *errors)
 	return 0;
 }
 
+/* --list: each scenario's path and its description, wrapped to 80 columns
+ * under the path. */
+static void list_print(const struct scn_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const char *d = l->v[i]->description ? l->v[i]->description : "(no description)";
+		size_t col = 0;
+
+		printf("%s\n   ", l->v[i]->path);
+		while (*d) {
+			size_t w = strcspn(d, " ");
+
+			if (col && col + 1 + w > 76) {
+				printf("\n   ");
+				col = 0;
+			}
+			printf(" %.*s", (int)w, d);
+			col += 1 + w;
+			d += w;
+			d += strspn(d, " ");
+		}
+		printf("\n");
+	}
+	printf("%zu scenario%s\n", l->n, l->n == 1 ? "" : "s");
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -130,6 +159,7 @@ int cmd_run(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "step-timeout", required_argument, NULL, 't' },
 		{ "steps", no_argument, NULL, 's' },
+		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -139,6 +169,7 @@ int cmd_run(int argc, char **argv)
 	struct scn_result *res = NULL;
 	unsigned passed = 0, failed = 0, skipped = 0;
 	int verbose = 0, errors = 0, c, rc = EXIT_USAGE;
+	bool list = false;
 	char err[512];
 
 	optind = 1;
@@ -159,6 +190,7 @@ int cmd_run(int argc, char **argv)
 			step_registry_print(stdout);
 			printf("  require env=NAME\n      Skip the scenario when the environment variable NAME is unset.\n");
 			return 0;
+		case 'l': list = true; break;
 		case 'h': run_usage(stdout); return 0;
 		default: run_usage(stderr); return EXIT_USAGE;
 		}
@@ -180,6 +212,11 @@ int cmd_run(int argc, char **argv)
 	}
 	if (l.n == 0) {
 		fprintf(stderr, "sgp32lab run: no *.scn files found\n");
+		goto out;
+	}
+	if (list) {
+		list_print(&l);
+		rc = 0;
 		goto out;
 	}
 	res = calloc(l.n, sizeof(*res));

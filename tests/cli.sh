@@ -50,6 +50,12 @@ expect_exit 0 "a passing scenario exits 0" $L run "$tmp/pass.scn"
 expect_out "scenarios: 1 passed, 0 failed, 0 skipped" "summary line"
 expect_exit 0 "run --steps" $L run --steps
 expect_out "wait DURATION" "run --steps lists the steps"
+printf '# Checks the lab clock (SGP.32 nothing).\nlab\nwait 1m\n' > "$tmp/list.scn"
+expect_exit 0 "run --list" $L run --list "$tmp/pass.scn" "$tmp/list.scn"
+expect_out "Checks the lab clock (SGP.32 nothing)." "run --list shows the description"
+expect_out "2 scenarios" "run --list counts the scenarios"
+if grep -q "PASS" "$tmp/out"; then bad "run --list runs nothing"; else ok "run --list runs nothing"; fi
+expect_exit 2 "run --list checks the files" $L run --list "$tmp/bad.scn"
 
 # serve: the console takes steps from standard input
 printf 'help\nexpect clock at=1999-01-01T00:00:00Z\nwait 1m\nquit\n' |
