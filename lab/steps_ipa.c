@@ -4,6 +4,7 @@
  *
  *   ipa @N download mid=MATCHINGID | ac=ACTIVATIONCODE | default [cc=CODE]
  *       [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]
+ *       [consent=accept|endUserRejection|postponed|pprNotAllowed|metadataMismatch]
  *       [via=eim]
  *   ipa @N discover [events=N] [download=yes] [result=ok|failed] [status=SUBJECT/REASON]
  *
@@ -130,10 +131,35 @@ int lab_ipa_dev_reconnect(struct lab_ipa_dev *d)
 
 static const char *const results[] = { "installed", "cancelled", "failed", NULL };
 
+/* consent=: the end user's (or the device policy's) answer on the profile
+ * metadata (SGP.22 3.1.3.2): IPA_CONSENT_ACCEPT, a CancelSessionReason, or
+ * -2 for a word that is neither. */
+static int consent_reason(const char *v)
+{
+	static const int reasons[] = { IPA_CANCEL_END_USER_REJECTION, IPA_CANCEL_POSTPONED,
+				       IPA_CANCEL_PPR_NOT_ALLOWED, IPA_CANCEL_METADATA_MISMATCH };
+
+	if (!strcmp(v, "accept"))
+		return IPA_CONSENT_ACCEPT;
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (!strcmp(v, ipa_cancel_reason_str(reasons[i])))
+			return reasons[i];
+	return -2;
+}
+
+static int consent_cb(void *arg, const uint8_t *metadata, size_t len)
+{
+	const struct lab_ipa_dev *d = arg;
+	const char *v = step_arg(d->st, "consent");
+
+	(void)metadata; (void)len;
+	return v ? consent_reason(v) : IPA_CONSENT_ACCEPT;
+}
+
 static int download_check(const struct scn_step *st, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "mid", "ac", "cc", "result", "cancel", "status", "via",
-					    NULL };
+					    "consent", NULL };
 	const char *v;
 	bool known = false;
 	int sources;
@@ -155,6 +181,11 @@ static int download_check(const struct scn_step *st, char *err, size_t errlen)
 	}
 	if ((v = step_arg(st, "via")) && strcmp(v, "eim")) {
 		snprintf(err, errlen, "via= is eim (an indirect download through the lab's eIM)");
+		return -1;
+	}
+	if ((v = step_arg(st, "consent")) && consent_reason(v) == -2) {
+		snprintf(err, errlen, "consent= is accept, endUserRejection, postponed, "
+			 "pprNotAllowed or metadataMismatch");
 		return -1;
 	}
 	if ((v = step_arg(st, "result"))) {
@@ -249,6 +280,7 @@ static void download_start(struct lab_ipa_dev *d)
 		.confirmation_code = step_arg(st, "cc"),
 		.tac = { 0x35, 0x29, 0x06, 0x11 },
 		.done = download_done, .arg = d, .id = id,
+		.consent = consent_cb, .consent_arg = d,
 	};
 	int rc;
 
@@ -443,7 +475,7 @@ static void ipa_teardown(struct lab *lab)
 static const struct step_def ipa_defs[] = {
 	{
 		.keyword = "ipa", .object = "download",
-		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON] [via=eim]",
+		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON] [via=eim] [consent=REASON]",
 		.help = "Device N's IPA downloads a profile over ES9+ (via=eim: as ESipa through the lab's eIM) into its eUICC (reached over vpcd).",
 		.check = download_check, .run = download_run,
 	},
