@@ -122,6 +122,7 @@ extern const struct step_table steps_smdp;
 extern const struct step_table steps_ipa;
 extern const struct step_table steps_eim;
 extern const struct step_table steps_eim_ops;
+extern const struct step_table steps_endpoints;
 extern const struct step_table steps_device;
 
 /* Shared argument helpers for step implementations. */

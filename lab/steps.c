@@ -18,6 +18,7 @@ static const struct step_table *const step_tables[] = {
 	&steps_ipa,
 	&steps_eim,	/* after the IPAs: torn down before them */
 	&steps_eim_ops,	/* the operator API goes before its eIM */
+	&steps_endpoints,
 	&steps_device,	/* the IPAds: torn down first */
 };
 #define NUM_TABLES (sizeof(step_tables) / sizeof(step_tables[0]))

@@ -12,6 +12,7 @@
 #include "lab/lab_pki.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/ids.h"
 #include "core/log.h"
 #include "core/pki/pki.h"
 
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_ISSUED 32
 
@@ -130,6 +132,40 @@ out:
 	return rc;
 }
 
+/* The sandbox (real-time clock) keeps its PKI in DIR/pki across restarts:
+ * load it when it is there, with an eUICC certificate for every device
+ * (device N's is the N-th; a missing one is added and saved).  1 when
+ * loaded, 0 when there is none to load, -1 with err. */
+static int lab_pki_reload(struct lab *lab, struct lab_pki *lp, char *err, size_t errlen)
+{
+	char ci[4200];
+	int rc;
+
+	if (sgp_clock_is_simulated(lab->clock))
+		return 0;
+	snprintf(lp->dir, sizeof(lp->dir), "%s/pki", lab->workdir);
+	snprintf(ci, sizeof(ci), "%s/ci.pem", lp->dir);
+	if (access(ci, F_OK) < 0)
+		return 0;
+	rc = sgp_pki_load(lp->dir, sgp_pki_curve_parse(lab->curve) == SGP_PKI_CURVE_BRP ?
+			  SGP_PKI_CURVE_BRP : SGP_PKI_CURVE_NIST, &lp->pki);
+	for (size_t i = sgp_pki_euicc_count(lp->pki); rc == SGP_OK && i < lab->devices; i++) {
+		char digits[31], eid[SGP_EID_LEN + 1];
+
+		snprintf(digits, sizeof(digits), "89001012%022zu", i + 1);
+		sgp_eid_complete(digits, eid);
+		rc = sgp_pki_add_euicc(lp->pki, eid);
+		if (rc == SGP_OK)
+			rc = sgp_pki_save(lp->pki, lp->dir, true);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "the lab PKI in %s: %s", lp->dir, sgp_strerror(rc));
+		return -1;
+	}
+	LOGP(DLAB, LOGL_NOTICE, "lab PKI loaded from %s", lp->dir);
+	return 1;
+}
+
 struct sgp_pki *lab_pki_get(struct lab *lab, const char **dir, char *err, size_t errlen)
 {
 	struct lab_pki *lp = lab_pki_state(lab);
@@ -138,8 +174,12 @@ struct sgp_pki *lab_pki_get(struct lab *lab, const char **dir, char *err, size_t
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (!lp->pki && lab_pki_generate(lab, lab->curve, NULL, 0, err, errlen) < 0)
-		return NULL;
+	if (!lp->pki) {
+		int rc = lab_pki_reload(lab, lp, err, errlen);
+
+		if (rc < 0 || (rc == 0 && lab_pki_generate(lab, lab->curve, NULL, 0, err, errlen) < 0))
+			return NULL;
+	}
 	if (dir)
 		*dir = lp->dir;
 	return lp->pki;

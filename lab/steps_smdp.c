@@ -289,6 +289,10 @@ static void order_answer(const struct http_result *res, void *arg)
 	}
 	if (want && strcmp(want, "ok"))
 		step_done(r->order_ctx, false, "confirmed, but %s was expected", want);
+	else if (step_arg(r->order_st, "mid"))
+		/* what an end user would scan: the sandbox's ready activation code */
+		step_done(r->order_ctx, true, "confirmed; activation code LPA:1$%s$%s",
+			  r->smdp_address, step_arg(r->order_st, "mid"));
 	else
 		step_done(r->order_ctx, true, "confirmed");
 }
