@@ -9,6 +9,7 @@
  * sees it in reader "Virtual PCD 00 00", or listening for a reader. */
 #include "config.h"
 #include "lab/commands.h"
+#include "lab/console_edit.h"
 #include "lab/lab.h"
 #include "lab/step_ctx.h"
 #include "core/apdu/vpcd.h"
@@ -54,6 +55,7 @@ struct console {
 	bool eof;			/* no more input will come */
 	bool closed;			/* ...and all of it has run */
 	bool interactive;
+	struct console_edit *edit;	/* line editing on a terminal */
 };
 
 static void serve_usage(FILE *out)
@@ -84,14 +86,23 @@ static void serve_usage(FILE *out)
 		"DIR/lab.db.  End of input then closes only the console: the card serves\n"
 		"until Ctrl-C or SIGTERM.\n"
 		"\n"
+		"On a terminal the console edits lines and keeps their history in\n"
+		"DIR/history (up arrow recalls).\n"
+		"\n"
 		"In the console, `lab roles=euicc,ipa,smdp,smds,eim devices=N` brings those\n"
 		"simulated roles up on 127.0.0.1 (ephemeral ports) and the scenario steps\n"
 		"drive them, e.g. `smdp order ...` then `ipa @1 download mid=...`, or\n"
-		"`eim psmo @1 enable iccid=...` then `ipa @1 poll`.\n");
+		"`eim psmo @1 enable iccid=...` then `ipa @1 poll`; `lab endpoints` prints\n"
+		"where they listen and the PKI (DIR/pki, kept across restarts like the\n"
+		"state in DIR/lab.db).\n");
 }
 
 static void prompt(struct console *c)
 {
+	if (c->edit) {
+		console_edit_redraw(c->edit);	/* libedit draws the prompt */
+		return;
+	}
 	if (c->interactive) {
 		fputs("sgp32lab> ", stdout);
 		fflush(stdout);
@@ -184,6 +195,8 @@ static void console_line(struct console *c, char *line)
 static void console_closed(struct console *c)
 {
 	c->closed = true;
+	console_edit_free(c->edit);
+	c->edit = NULL;
 	if (!c->euicc) {
 		event_base_loopexit(c->base, NULL);
 		return;
@@ -241,6 +254,20 @@ static void console_read(struct bufferevent *bev, void *arg)
 	event_active(c->kick, EV_TIMEOUT, 0);
 }
 
+
+/* A line typed at the terminal (line editing on), or its end. */
+static void console_edit_line(void *arg, const char *line)
+{
+	struct console *c = arg;
+
+	if (!line)
+		c->eof = true;
+	else if (strlen(line) > SCN_MAX_LINE)
+		printf("error: line longer than %d characters, dropped\n", SCN_MAX_LINE);
+	else
+		evbuffer_add_printf(c->lines, "%s\n", line);
+	event_active(c->kick, EV_TIMEOUT, 0);
+}
 
 static void console_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -540,7 +567,17 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sgp32lab serve: cannot set up the console\n");
 		goto out;
 	}
-	if (fstat(STDIN_FILENO, &st_in) == 0 && S_ISREG(st_in.st_mode)) {
+	if (c.interactive) {
+		char hist[4200];
+
+		snprintf(hist, sizeof(hist), "%s/history", dir);
+		if (console_edit_start(c.base, "sgp32lab> ", hist, console_edit_line, &c,
+				       &c.edit) < 0)
+			c.interactive = false;	/* plain reading below */
+	}
+	if (c.edit) {
+		/* libedit reads the terminal */
+	} else if (fstat(STDIN_FILENO, &st_in) == 0 && S_ISREG(st_in.st_mode)) {
 		if (read_stdin_file(&c) < 0)
 			goto out;
 	} else if (stdin_pollable()) {
@@ -567,6 +604,7 @@ int cmd_serve(int argc, char **argv)
 	event_base_dispatch(c.base);
 	rc = 0;
 out:
+	console_edit_free(c.edit);
 	euicc_role_stop(c.euicc);
 	if (c.lab)
 		step_tables_teardown(c.lab);

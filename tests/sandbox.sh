@@ -59,5 +59,14 @@ grep -q "PKI .*/lab/pki (trust anchor" "$tmp/out" &&
 grep -q "eIM     https://127.0.0.1:[0-9]*/gsma/rsp2/asn1" "$tmp/out" &&
 	ok "lab endpoints names the eIM" || bad "lab endpoints names the eIM"
 
+# the console on a terminal: libedit's line editing and history
+if command -v python3 >/dev/null 2>&1; then
+	if python3 "$(dirname "$0")/console-pty.py" "$SGP32LAB" "$tmp/tty"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+	fi
+fi
+
 echo "sandbox: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # pcscd, vsmartcard-vpcd and python3-pyscard: tests/pcsc.sh puts the
 # simulated eUICC behind a real PC/SC stack (skipped without them)
 PACKAGES="build-essential autoconf automake libtool pkg-config asn1c check
-	libevent-dev libssl-dev libsqlite3-dev libjansson-dev openssl python3 curl
+	libevent-dev libssl-dev libsqlite3-dev libjansson-dev libedit-dev openssl python3 curl
 	pcscd vsmartcard-vpcd python3-pyscard"
 
 missing=""
