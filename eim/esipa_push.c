@@ -125,12 +125,12 @@ static int record_answer(struct push_dev *d, const TransferEimPackageResponse_t 
 		err_v.choice.eimPackageResultResponseError.eimTransactionId = &tid;
 		err_v.choice.eimPackageResultResponseError.eimPackageResultErrorCode =
 			r->choice.eimPackageError;
-		rc = eim_record_result_tx(s, d->eid, &err_v, d->acks, MAX_ACKS, &d->n_acks);
+		rc = eim_record_result_tx(s, d->eid, &err_v, d->acks, MAX_ACKS, &d->n_acks, NULL);
 		break;
 	default:
 		rc = sgp_der_decode(&asn_DEF_EimPackageResult, body + hdr, len - hdr, (void **)&v, &de);
 		if (!rc)
-			rc = eim_record_result_tx(s, d->eid, v, d->acks, MAX_ACKS, &d->n_acks);
+			rc = eim_record_result_tx(s, d->eid, v, d->acks, MAX_ACKS, &d->n_acks, NULL);
 		break;
 	}
 out:

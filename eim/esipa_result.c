@@ -579,13 +579,15 @@ static int eid_of(const OCTET_STRING_t *v, char eid[SGP_EID_LEN + 1])
 }
 
 int eim_record_result_tx(struct eim_server *s, const char *eid, const EimPackageResult_t *v,
-			 long *acks, size_t max, size_t *n_acks)
+			 long *acks, size_t max, size_t *n_acks, bool *no_device)
 {
 	struct eim_device d = { 0 };
 	struct provide_ctx c = { .s = s, .d = &d };
 	int rc = eim_registry_get_device(s->store, eid, &d);
 
 	*n_acks = 0;
+	if (no_device)
+		*no_device = rc == SGP_ERR_NOTFOUND;
 	if (!rc)
 		rc = handle(&c, v);
 	if (!rc && c.n_acks > max)
@@ -605,6 +607,7 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
 	ProvideEimPackageResultResponse_t *a = &msg.choice.provideEimPackageResultResponse;
 	struct provide_ctx c = { .s = s };
 	char eid[SGP_EID_LEN + 1] = "";
+	bool no_device = false;
 	long code = ProvideEimPackageResultResponse__provideEimPackageResultError_undefinedError;
 	int rc;
 
@@ -619,8 +622,9 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
 	rc = sgp_store_begin(s->store);
 	if (rc)
 		goto fail;
-	rc = eim_record_result_tx(s, eid, &pr->eimPackageResult, c.acks, MAX_ACKS, &c.n_acks);
-	if (rc == SGP_ERR_NOTFOUND)
+	rc = eim_record_result_tx(s, eid, &pr->eimPackageResult, c.acks, MAX_ACKS, &c.n_acks,
+				  &no_device);
+	if (no_device)
 		code = ProvideEimPackageResultResponse__provideEimPackageResultError_eidNotFound;
 	if (rc) {
 		sgp_store_rollback(s->store);

@@ -5,6 +5,9 @@
 
 #include "eim/esipa_server.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct http_request;
 struct eim_push;
 struct EimPackageResult;
@@ -37,10 +40,10 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
  * as ProvideEimPackageResult does (the package matched, verified, its
  * consequences stored); acks[0..*n_acks) the sequence numbers to
  * acknowledge.  Shared by ProvideEimPackageResult and the push's answer
- * (esipa_push.c).  SGP_ERR_NOTFOUND: no such device. */
+ * (esipa_push.c).  *no_device (may be NULL): the EID is not registered. */
 int eim_record_result_tx(struct eim_server *s, const char *eid,
 			 const struct EimPackageResult *v, long *acks, size_t max,
-			 size_t *n_acks);
+			 size_t *n_acks, bool *no_device);
 /* esipa_push.c: a package was queued for eid (after the commit) */
 void eim_push_kick(struct eim_server *s, const char *eid);
 void eim_push_free(struct eim_push *p);
