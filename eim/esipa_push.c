@@ -42,6 +42,8 @@ struct eim_push {
 	uint64_t retry_ms;
 	struct eim_push_stats stats;
 	struct push_dev *devs;
+	eim_push_idle_fn idle;
+	void *idle_arg;
 };
 
 static void push_next(struct push_dev *d);
@@ -160,6 +162,8 @@ static void on_answer(const struct http_result *res, void *arg)
 		else
 			snprintf(why, sizeof(why), "HTTP %d", res->status);
 		failed(d, why);
+		if (p->idle)
+			p->idle(p->idle_arg, d->eid);
 		return;
 	}
 	d->tries = 0;
@@ -197,6 +201,8 @@ static void on_answer(const struct http_result *res, void *arg)
 out:
 	sgp_der_free(&asn_DEF_EsipaMessageFromIpaToEim, m);
 	push_next(d);
+	if (!d->call && p->idle)
+		p->idle(p->idle_arg, d->eid);
 }
 
 /* EsipaMessageFromEimToIpa transferEimPackageRequest eimAcknowledgements */
@@ -359,12 +365,20 @@ void eim_push_get_stats(const struct eim_server *s, struct eim_push_stats *st)
 		*st = s->push->stats;
 }
 
+void eim_push_set_idle_cb(struct eim_server *s, eim_push_idle_fn fn, void *arg)
+{
+	if (s && s->push) {
+		s->push->idle = fn;
+		s->push->idle_arg = arg;
+	}
+}
+
 bool eim_push_pending(const struct eim_server *s, const char *eid)
 {
 	if (!s || !s->push)
 		return false;
 	for (const struct push_dev *d = s->push->devs; d; d = d->next)
-		if ((!eid || !strcmp(d->eid, eid)) && dev_waiting(d))
+		if ((!eid || !strcmp(d->eid, eid)) && d->call)
 			return true;
 	return false;
 }

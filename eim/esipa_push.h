@@ -53,8 +53,13 @@ struct eim_push_stats {
 };
 void eim_push_get_stats(const struct eim_server *s, struct eim_push_stats *st);
 
-/* A push to eid (eid NULL: to any device) is on its way or waits for
- * its retry. */
+/* A push to eid (eid NULL: to any device) is on its way (a retry armed
+ * on the lab clock does not count). */
 bool eim_push_pending(const struct eim_server *s, const char *eid);
+
+/* Called when the pushes to a device stop (nothing on its way; a retry
+ * may still be armed): for a scenario step waiting for them. */
+typedef void (*eim_push_idle_fn)(void *arg, const char *eid);
+void eim_push_set_idle_cb(struct eim_server *s, eim_push_idle_fn fn, void *arg);
 
 #endif
