@@ -98,6 +98,12 @@ enum eim_download_kind {
 int eim_queue_download_trigger(struct eim_server *s, const char *eid, enum eim_download_kind k,
 			       const char *arg, int64_t *id);
 
+/* The device's push address (ESipa.TransferEimPackage, eim/esipa_push.h):
+ * an https:// URL of its IPA's listener, e.g.
+ * "https://127.0.0.1:4711/gsma/rsp2/asn1"; NULL: the device polls only.
+ * With push enabled, what is queued goes there at once. */
+int eim_set_push_url(struct eim_server *s, const char *eid, const char *url);
+
 /* Read back (eim_device_release / free / eim_pkg_release,
  * eim_pkg_list_free). */
 int eim_get_device(struct eim_server *s, const char *eid, struct eim_device *out);

@@ -578,14 +578,36 @@ static int eid_of(const OCTET_STRING_t *v, char eid[SGP_EID_LEN + 1])
 	return 0;
 }
 
+int eim_record_result_tx(struct eim_server *s, const char *eid, const EimPackageResult_t *v,
+			 long *acks, size_t max, size_t *n_acks, bool *no_device)
+{
+	struct eim_device d = { 0 };
+	struct provide_ctx c = { .s = s, .d = &d };
+	int rc = eim_registry_get_device(s->store, eid, &d);
+
+	*n_acks = 0;
+	if (no_device)
+		*no_device = rc == SGP_ERR_NOTFOUND;
+	if (!rc)
+		rc = handle(&c, v);
+	if (!rc && c.n_acks > max)
+		rc = SGP_ERR_TOOBIG;
+	if (!rc) {
+		memcpy(acks, c.acks, c.n_acks * sizeof(*acks));
+		*n_acks = c.n_acks;
+	}
+	eim_device_release(&d);
+	return rc;
+}
+
 void eim_provide_eim_package_result(struct eim_server *s, struct http_request *req,
 				    const ProvideEimPackageResult_t *pr)
 {
 	EsipaMessageFromEimToIpa_t msg;
 	ProvideEimPackageResultResponse_t *a = &msg.choice.provideEimPackageResultResponse;
-	struct eim_device d = { 0 };
-	struct provide_ctx c = { .s = s, .d = &d };
+	struct provide_ctx c = { .s = s };
 	char eid[SGP_EID_LEN + 1] = "";
+	bool no_device = false;
 	long code = ProvideEimPackageResultResponse__provideEimPackageResultError_undefinedError;
 	int rc;
 
@@ -600,11 +622,10 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
 	rc = sgp_store_begin(s->store);
 	if (rc)
 		goto fail;
-	rc = eim_registry_get_device(s->store, eid, &d);
-	if (rc == SGP_ERR_NOTFOUND)
+	rc = eim_record_result_tx(s, eid, &pr->eimPackageResult, c.acks, MAX_ACKS, &c.n_acks,
+				  &no_device);
+	if (no_device)
 		code = ProvideEimPackageResultResponse__provideEimPackageResultError_eidNotFound;
-	if (!rc)
-		rc = handle(&c, &pr->eimPackageResult);
 	if (rc) {
 		sgp_store_rollback(s->store);
 		goto fail;
@@ -628,11 +649,9 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
 		*seq = c.acks[i];
 	}
 	eim_reply_msg(s, req, &msg);
-	eim_device_release(&d);
 	return;
 fail:
 	LOGP(DEIM, LOGL_ERROR, "eim(%s): result from %s refused: %s", s->eim_id, eid,
 	     sgp_strerror(rc));
-	eim_device_release(&d);
 	eim_reply_provide_error(s, req, code);
 }

@@ -118,6 +118,7 @@ void eim_server_free(struct eim_server *s)
 {
 	if (!s)
 		return;
+	eim_push_free(s->push);
 	eim_relay_free(s->relay);
 	http_server_free(s->http);
 	http_client_free(s->es9);

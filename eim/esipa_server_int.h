@@ -5,7 +5,12 @@
 
 #include "eim/esipa_server.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct http_request;
+struct eim_push;
+struct EimPackageResult;
 struct ProvideEimPackageResult;
 struct EsipaMessageFromEimToIpa;
 
@@ -19,6 +24,7 @@ struct eim_server {
 	struct eim_server_stats stats;
 	struct http_client *es9;	/* the relay's ES9+ client */
 	struct eim_relay *relay;
+	struct eim_push *push;		/* ESipa.TransferEimPackage (esipa_push.c), or NULL */
 };
 
 /* The lab clock in seconds (wall clock without one). */
@@ -30,6 +36,17 @@ void eim_reply_provide_error(struct eim_server *s, struct http_request *req, lon
 /* ESipa.ProvideEimPackageResult (esipa_result.c) */
 void eim_provide_eim_package_result(struct eim_server *s, struct http_request *req,
 				    const struct ProvideEimPackageResult *pr);
+/* Record an EimPackageResult of device eid in the caller's transaction,
+ * as ProvideEimPackageResult does (the package matched, verified, its
+ * consequences stored); acks[0..*n_acks) the sequence numbers to
+ * acknowledge.  Shared by ProvideEimPackageResult and the push's answer
+ * (esipa_push.c).  *no_device (may be NULL): the EID is not registered. */
+int eim_record_result_tx(struct eim_server *s, const char *eid,
+			 const struct EimPackageResult *v, long *acks, size_t max,
+			 size_t *n_acks, bool *no_device);
+/* esipa_push.c: a package was queued for eid (after the commit) */
+void eim_push_kick(struct eim_server *s, const char *eid);
+void eim_push_free(struct eim_push *p);
 /* Queue the bootstrap IpaEuiccDataRequest for the eUICC and EUM
  * certificates (in the caller's transaction). */
 int eim_queue_cert_request_tx(struct eim_server *s, const char *eid);

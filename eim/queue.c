@@ -104,6 +104,8 @@ static int in_tx(struct eim_server *s, const char *eid, int (*fn)(struct eim_ser
 		sgp_store_rollback(s->store);
 	else
 		rc = sgp_store_commit(s->store);
+	if (!rc)
+		eim_push_kick(s, eid);	/* a device that listens gets it now */
 	return rc;
 }
 
@@ -286,9 +288,11 @@ out:
 		sgp_store_rollback(s->store);
 	else
 		rc = sgp_store_commit(s->store);
-	if (!rc)
+	if (!rc) {
 		LOGP(DEIM, LOGL_INFO, "eim(%s): package counter %ld queued for %s", s->eim_id,
 		     counter, eid);
+		eim_push_kick(s, eid);
+	}
 	if (init)
 		eim_package_free(&p);
 	eim_device_release(&d);

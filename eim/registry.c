@@ -56,6 +56,9 @@ static const char *const schema_steps[] = {
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" eid TEXT NOT NULL REFERENCES eim_device(eid), seq_number INTEGER NOT NULL,"
 	" der BLOB NOT NULL, received INTEGER NOT NULL, UNIQUE(eid, seq_number));",
+	/* 3: the address an eIM pushes packages to (ESipa.TransferEimPackage,
+	 * a device whose IPA advertises ipaInjectHttps); NULL: polls only */
+	"ALTER TABLE eim_device ADD COLUMN push_url TEXT;",
 };
 
 static const struct sgp_store_schema schema = {

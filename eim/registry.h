@@ -207,4 +207,11 @@ int eim_registry_add_notification(struct sgp_store *st, const char *eid, long se
 				  const uint8_t *der, size_t len, int64_t now);
 int eim_registry_count_notifications(struct sgp_store *st, const char *eid, size_t *n);
 
+/* The device's push address (ESipa.TransferEimPackage, eim/esipa_push.c):
+ * url NULL clears it; "" read back when none.  SGP_ERR_NOTFOUND for an
+ * unknown EID (registry_push.c). */
+#define EIM_PUSH_URL_MAX 512
+int eim_registry_set_push_url(struct sgp_store *st, const char *eid, const char *url);
+int eim_registry_get_push_url(struct sgp_store *st, const char *eid, char *url, size_t size);
+
 #endif

@@ -11,6 +11,7 @@
 #include "EsipaMessageFromEimToIpa.h"
 #include "EuiccPackageResult.h"
 #include "GetEuiccDataResponse.h"
+#include "ProfileDownloadTriggerRequest.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -196,6 +197,27 @@ static void wait_eid_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 	sgp_fsm_state_chg(fi, ST_WAIT_PENDING, p->timeout_ms, 2);
 }
 
+/* A pushed trigger (ipa_eim_poll_start_pushed) runs as if GetEimPackage
+ * had returned it. */
+static void run_pushed(struct sgp_fsm_inst *fi)
+{
+	struct ipa_eim_poll *p = fi->priv;
+	ProfileDownloadTriggerRequest_t *t = NULL;
+	struct der_error err;
+	int rc;
+
+	rc = sgp_der_decode(&asn_DEF_ProfileDownloadTriggerRequest, p->pushed.data, p->pushed.len,
+			    (void **)&t, &err);
+	sgp_buf_reset(&p->pushed);
+	if (rc < 0) {
+		poll_fail(fi, SGP_ERR_PARSE, "pushed trigger: %s", err.msg);
+		return;
+	}
+	p->res.kind = IPA_EIM_PKG_DOWNLOAD_TRIGGER;
+	poll_run_download_trigger(fi, t);	/* copies what it keeps */
+	sgp_der_free(&asn_DEF_ProfileDownloadTriggerRequest, t);
+}
+
 void poll_begin_get(struct sgp_fsm_inst *fi)
 {
 	struct ipa_eim_poll *p = fi->priv;
@@ -203,6 +225,10 @@ void poll_begin_get(struct sgp_fsm_inst *fi)
 	int rc;
 
 	p->check_pending = false;	/* all kept results went */
+	if (p->pushed.len) {
+		run_pushed(fi);
+		return;
+	}
 	p->res.state_change_sent = p->cause != IPA_STATE_CHANGE_NONE;
 	rc = ipa_msg_get_eim_package(p->eid, p->cause, &req);
 	if (rc < 0) {
@@ -510,6 +536,23 @@ int ipa_eim_poll_start(struct ipa_eim_poll *p)
 	return SGP_OK;
 }
 
+int ipa_eim_poll_start_pushed(struct ipa_eim_poll *p, const uint8_t *trigger, size_t len)
+{
+	int rc;
+
+	if (!p || !trigger || !len)
+		return SGP_ERR_INVAL;
+	if (p->fi)
+		return SGP_ERR_STATE;
+	sgp_buf_reset(&p->pushed);
+	rc = sgp_buf_set(&p->pushed, trigger, len);
+	if (rc == SGP_OK)
+		rc = ipa_eim_poll_start(p);
+	if (rc < 0)
+		sgp_buf_reset(&p->pushed);
+	return rc;
+}
+
 static void on_interval(void *arg)
 {
 	struct ipa_eim_poll *p = arg;
@@ -584,6 +627,7 @@ void ipa_eim_poll_free(struct ipa_eim_poll *p)
 	sgp_buf_free(&p->epr);
 	sgp_buf_free(&p->out);
 	sgp_buf_free(&p->req);
+	sgp_buf_free(&p->pushed);
 	free(p->url);
 	free(p);
 }

@@ -118,6 +118,12 @@ void ipa_eim_poll_free(struct ipa_eim_poll *p);
 
 /* Start one cycle now (on demand).  SGP_ERR_STATE while one runs. */
 int ipa_eim_poll_start(struct ipa_eim_poll *p);
+/* Start one cycle that runs a ProfileDownloadTriggerRequest ('BF54' DER,
+ * copied) the eIM pushed (ESipa.TransferEimPackage, ipa/esipa_listener.h)
+ * in place of GetEimPackage's package; its ProfileDownloadTriggerResult
+ * goes to the eIM with ProvideEimPackageResult as a polled one's does.
+ * SGP_ERR_STATE while a cycle runs. */
+int ipa_eim_poll_start_pushed(struct ipa_eim_poll *p, const uint8_t *trigger, size_t len);
 /* Start a cycle every interval_ms on the lab clock, the first one interval_ms
  * from now; 0 stops polling. */
 int ipa_eim_poll_schedule(struct ipa_eim_poll *p, uint64_t interval_ms);

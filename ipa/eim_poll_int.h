@@ -52,6 +52,7 @@ struct ipa_eim_poll {
 	uint8_t eid[16];
 	struct sgp_buf epr;		/* the result handed to the eIM */
 	struct sgp_buf req;		/* the eIM's request (data request, trigger) */
+	struct sgp_buf pushed;		/* a pushed trigger run instead of GetEimPackage */
 	uint8_t tid[16];		/* its eimTransactionId */
 	size_t tid_len;
 	struct sgp_buf *pending;	/* kept results to deliver */

@@ -2,6 +2,7 @@
  * fallback (SGP.32 v1.2 3.5, 5.9.16, 5.9.20, 5.9.21) */
 #include "ipa/ipad.h"
 #include "ipa/es10_client.h"
+#include "ipa/esipa_listener.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/fsm.h"
@@ -19,6 +20,8 @@ struct ipad {
 	struct sgp_clock *clock;
 	struct ipa_es10 *es10;
 	struct ipa_eim_poll *poll;
+	struct ipa_listener *push;	/* ESipa.TransferEimPackage, when enabled */
+	unsigned timeout_ms;
 	struct ipa_capabilities caps;
 	char id[24];
 	bool auto_return;
@@ -295,7 +298,7 @@ static bool on_link(void *arg, const struct ipa_profiles_state *st)
 
 static int run_start(struct ipad *d)
 {
-	if (d->fi)
+	if (d->fi || ipa_listener_busy(d->push))
 		return SGP_ERR_STATE;
 	memset(&d->res, 0, sizeof(d->res));
 	d->fi = sgp_fsm_inst_alloc(&ipad_fsm, d->clock, d->id, d);
@@ -420,6 +423,7 @@ int ipad_new(const struct ipad_cfg *cfg, struct ipad **out)
 		return SGP_ERR_NOMEM;
 	d->clock = cfg->clock;
 	d->es10 = cfg->es10;
+	d->timeout_ms = cfg->timeout_ms;
 	d->auto_return = cfg->auto_return;
 	d->done = cfg->done;
 	d->arg = cfg->arg;
@@ -467,6 +471,7 @@ void ipad_free(struct ipad *d)
 	if (!d)
 		return;
 	sgp_timer_cancel(&d->interval_timer);
+	ipa_listener_free(d->push);
 	if (d->fi)
 		sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);
 	ipa_eim_poll_free(d->poll);
@@ -501,4 +506,96 @@ unsigned ipad_cycles(const struct ipad *d)
 const struct ipa_capabilities *ipad_capabilities(const struct ipad *d)
 {
 	return d ? &d->caps : NULL;
+}
+
+/* ---- ESipa.TransferEimPackage: the push listener (esipa_listener.h) ---- */
+
+static bool push_busy(void *arg)
+{
+	struct ipad *d = arg;
+
+	return d->fi || ipa_eim_poll_running(d->poll);
+}
+
+/* A pushed ProfileDownloadTriggerRequest: a run whose poll cycle runs it
+ * and reports its result with ProvideEimPackageResult. */
+static int push_trigger(void *arg, const uint8_t *der, size_t len)
+{
+	struct ipad *d = arg;
+	int rc;
+
+	if (d->fi)
+		return SGP_ERR_STATE;
+	memset(&d->res, 0, sizeof(d->res));
+	d->fi = sgp_fsm_inst_alloc(&ipad_fsm, d->clock, d->id, d);
+	if (!d->fi)
+		return SGP_ERR_NOMEM;
+	rc = ipa_eim_poll_start_pushed(d->poll, der, len);
+	if (rc == SGP_OK) {
+		d->res.polls = 1;
+		rc = sgp_fsm_state_chg(d->fi, ST_POLLING, 0, 0);
+	}
+	if (rc < 0)
+		sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);
+	return rc;
+}
+
+/* A pushed package's answer did not reach the eIM: the result the eUICC
+ * keeps goes with the next poll. */
+static void push_lost(void *arg)
+{
+	struct ipad *d = arg;
+
+	ipa_eim_poll_check_pending(d->poll);
+}
+
+int ipad_push_start(struct ipad *d, const struct ipad_push_cfg *cfg)
+{
+	struct ipa_listener_cfg lc = { 0 };
+	int rc;
+
+	if (!d || !cfg || !cfg->base)
+		return SGP_ERR_INVAL;
+	if (d->push)
+		return SGP_ERR_EXISTS;
+	lc.base = cfg->base;
+	lc.clock = d->clock;
+	lc.es10 = d->es10;
+	lc.tls = cfg->tls;
+	lc.addr = cfg->addr;
+	lc.port = cfg->port;
+	lc.id = d->id;
+	lc.timeout_ms = d->timeout_ms;
+	lc.caps = &d->caps;
+	lc.busy = push_busy;
+	lc.trigger = push_trigger;
+	lc.lost = push_lost;
+	lc.arg = d;
+	rc = ipa_listener_new(&lc, &d->push);
+	if (rc < 0)
+		return rc;
+	/* IpaCapabilities: injectHttps only while the listener runs */
+	d->caps.protocols |= 1u << IPA_PROTOCOL_INJECT_HTTPS;
+	ipa_eim_poll_set_capabilities(d->poll, &d->caps);
+	return SGP_OK;
+}
+
+void ipad_push_stop(struct ipad *d)
+{
+	if (!d || !d->push)
+		return;
+	ipa_listener_free(d->push);
+	d->push = NULL;
+	d->caps.protocols &= ~(1u << IPA_PROTOCOL_INJECT_HTTPS);
+	ipa_eim_poll_set_capabilities(d->poll, &d->caps);
+}
+
+uint16_t ipad_push_port(const struct ipad *d)
+{
+	return d ? ipa_listener_port(d->push) : 0;
+}
+
+bool ipad_push_busy(const struct ipad *d)
+{
+	return d && ipa_listener_busy(d->push);
 }

@@ -41,6 +41,8 @@
 struct sgp_clock;
 struct ipa_es10;
 struct http_client;
+struct http_tls_cfg;
+struct event_base;
 struct ipad;
 
 #define IPAD_MAX_POLLS 3
@@ -100,5 +102,20 @@ const char *ipad_enabled(const struct ipad *d);	/* last seen enabled ICCID, "" *
 bool ipad_in_fallback(const struct ipad *d);	/* the fallback profile is enabled */
 unsigned ipad_cycles(const struct ipad *d);	/* poll cycles since start */
 const struct ipa_capabilities *ipad_capabilities(const struct ipad *d);
+
+/* ESipa.TransferEimPackage (SGP.32 v1.2 6.3.2, ipa/esipa_listener.h): the
+ * IPAd listens for the eIM's pushes, and advertises ipaInjectHttps in its
+ * IpaCapabilities while it does.  A push while a run is on is answered
+ * 503; a run does not start while a push runs (SGP_ERR_STATE). */
+struct ipad_push_cfg {
+	struct event_base *base;
+	const struct http_tls_cfg *tls;	/* the IPA's TLS certificate (lab PKI IPATLS) */
+	const char *addr;		/* NULL: 127.0.0.1 */
+	uint16_t port;			/* 0: ephemeral, see ipad_push_port */
+};
+int ipad_push_start(struct ipad *d, const struct ipad_push_cfg *cfg);	/* SGP_ERR_EXISTS if on */
+void ipad_push_stop(struct ipad *d);
+uint16_t ipad_push_port(const struct ipad *d);	/* 0 when off */
+bool ipad_push_busy(const struct ipad *d);	/* a push is being run */
 
 #endif

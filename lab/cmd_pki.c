@@ -26,7 +26,7 @@
 #define EXIT_USAGE 2
 #define MAX_EIDS 1024
 
-static const char roles_help[] = "ci|eum|euicc|dpauth|dppb|dptls|dsauth|dstls|eim|eimtls";
+static const char roles_help[] = "ci|eum|euicc|dpauth|dppb|dptls|dsauth|dstls|eim|eimtls|ipatls";
 
 static void usage_main(FILE *f)
 {
@@ -50,6 +50,7 @@ static void usage_init(FILE *f)
 		"  dpauth dppb dptls   SM-DP+ certificates (.pem/.key), signed by the CI\n"
 		"  dsauth dstls        SM-DS certificates, signed by the CI\n"
 		"  eim eimtls          eIM signing and TLS certificates, signed by the CI\n"
+		"  ipatls              the IPA push listener's TLS certificate, signed by the CI\n"
 		"TLS certificates name localhost, <role>.sgp32lab.test and 127.0.0.1.\n"
 		"  --curve nist|brp  NIST P-256 (default) or brainpoolP256r1\n"
 		"  --eid EID         an eUICC with this EID (32 digits, valid check digits,\n"

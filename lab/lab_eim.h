@@ -18,5 +18,10 @@ int lab_eim_url(struct lab *lab, char *url, size_t size, char *err, size_t errle
 /* The files of the eIM's TLS certificate and key (the lab PKI's EIMTLS). */
 const char *lab_eim_tls_cert(struct lab *lab);
 const char *lab_eim_tls_key(struct lab *lab);
+/* The push address of device N's IPA at the lab eIM (url NULL: it polls
+ * only); the eIM's push (eim/esipa_push.h) starts on first use, trusting
+ * the lab CI.  0, or -1 with err. */
+int lab_eim_set_push_url(struct lab *lab, unsigned dev, const char *url, char *err,
+			 size_t errlen);
 
 #endif

@@ -1,14 +1,17 @@
 /* sgp32lab: scenario steps for a device as a whole — its IPAd (ipa/ipad.h)
  * polling the lab eIM, its network coverage and its power
  *
- *   ipa @N poll [result=package|none|failed] [rollback=yes] [fallback=yes] [async=yes]
+ *   ipa @N poll [result=package|none|failed] [rollback=yes] [fallback=yes] [async=yes] [kept=N]
  *       one IPAd run: ESipa cycles, with rollback/fallback when the enabled
- *       profile has no coverage; async=yes does not wait for the run
+ *       profile has no coverage; async=yes does not wait for the run;
+ *       kept=N: N results the eUICC kept were delivered first
  *   ipa @N return-from-fallback [result=ok|failed]
  *   ipa @N [interval=SECONDS] [rsp=direct|indirect|both]
  *                                poll every SECONDS on the lab clock (0: stop);
  *                                the IpaCapabilities for a download trigger
  *   ipa @N idle                  until the running run (interval tick, async) ended
+ *   ipa @N push on|off           the IPAd's ESipa listener (TransferEimPackage, TLS
+ *                                with the lab PKI's IPATLS), its URL given to the lab eIM
  *   network lose @N [iccid=ICCID]       the enabled profile (or that one) loses coverage
  *   network restore @N [iccid=ICCID]    ... has coverage again (auto return from fallback)
  *   device power-cycle @N        modem reset: the IPAd and its in-flight run go, the
@@ -18,9 +21,11 @@
 #include "lab/lab_card.h"
 #include "lab/lab_eim.h"
 #include "lab/lab_euicc.h"
+#include "lab/lab_pki.h"
 #include "lab/lab_rsp.h"
 #include "lab/step_ctx.h"
 #include "core/err.h"
+#include "core/http/http.h"
 #include "ipa/es10_client.h"
 #include "ipa/ipad.h"
 #include "sim/card.h"
@@ -121,11 +126,17 @@ static bool yes(const struct scn_step *st, const char *key)
 
 static int poll_check(const struct scn_step *st, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "result", "rollback", "fallback", "async", NULL };
-	const char *v = step_arg(st, "result");
+	static const char *const keys[] = { "result", "rollback", "fallback", "async", "kept",
+					    NULL };
+	const char *v = step_arg(st, "result"), *k = step_arg(st, "kept");
+	unsigned n;
 
 	if (device_word(st, 1, err, errlen) < 0 || step_check_keys(st, 3, keys, err, errlen) < 0)
 		return -1;
+	if (k && step_parse_uint(k, 1000, &n) < 0) {
+		snprintf(err, errlen, "kept= is a number");
+		return -1;
+	}
 	if (v && strcmp(v, "package") && strcmp(v, "none") && strcmp(v, "failed")) {
 		snprintf(err, errlen, "result= is package, none or failed");
 		return -1;
@@ -163,6 +174,12 @@ static void run_done(void *arg, const struct ipad_result *res)
 	}
 	ok = !strcmp(want, got) && (!yes(st, "rollback") || res->rolled_back) &&
 	     (!yes(st, "fallback") || res->fell_back);
+	if (step_arg(st, "kept")) {
+		unsigned kept = 0;
+
+		step_parse_uint(step_arg(st, "kept"), 1000, &kept);
+		ok = ok && kept == res->poll.pending_delivered;
+	}
 	step_done(ctx, ok, "%s%s%s%s%s%s; %u cycle%s, %u acknowledged, %u kept result%s delivered",
 		  got, res->rolled_back ? " (rolled back)" : "", res->fell_back ? " (fell back)" : "",
 		  res->returned ? " (returned)" : "", res->reason[0] ? ": " : "", res->reason,
@@ -409,6 +426,67 @@ static enum step_result idle_run(struct lab *lab, const struct scn_step *st, str
 	return STEP_PENDING;
 }
 
+/* --- ipa @N push on|off --- */
+
+static int push_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	if (st->argc != 4 || device_word(st, 1, err, errlen) < 0 ||
+	    (strcmp(st->argv[3], "on") && strcmp(st->argv[3], "off"))) {
+		snprintf(err, errlen, "expected: ipa @N push on|off");
+		return -1;
+	}
+	return 0;
+}
+
+static enum step_result push_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	unsigned dev = (unsigned)step_device(st->argv[1], MAX_DEVICES);
+	char err[256] = "", cert[4200], key[4200], url[200];
+	struct lab_device *x = device_get(lab, dev, true, err, sizeof(err));
+	const char *dir = NULL;
+	int rc;
+
+	if (!x) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (!strcmp(st->argv[3], "off")) {
+		ipad_push_stop(x->ipad);
+		if (lab_eim_set_push_url(lab, dev, NULL, err, sizeof(err)) < 0) {
+			step_msg(ctx, "%s", err);
+			return STEP_FAIL;
+		}
+		step_msg(ctx, "device %u polls only", dev);
+		return STEP_OK;
+	}
+	if (!ipad_push_port(x->ipad)) {
+		struct http_tls_cfg tls = { 0 };
+		struct ipad_push_cfg pc = { .base = lab->base, .tls = &tls };
+
+		if (!lab_pki_get(lab, &dir, err, sizeof(err))) {
+			step_msg(ctx, "%s", err);
+			return STEP_FAIL;
+		}
+		snprintf(cert, sizeof(cert), "%s/ipatls.pem", dir);
+		snprintf(key, sizeof(key), "%s/ipatls.key", dir);
+		tls.cert_file = cert;
+		tls.key_file = key;
+		rc = ipad_push_start(x->ipad, &pc);
+		if (rc < 0) {
+			step_msg(ctx, "the IPAd cannot listen: %s", sgp_strerror(rc));
+			return STEP_FAIL;
+		}
+	}
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u%s", ipad_push_port(x->ipad),
+		 "/gsma/rsp2/asn1");
+	if (lab_eim_set_push_url(lab, dev, url, err, sizeof(err)) < 0) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	step_msg(ctx, "device %u listens at %s", dev, url);
+	return STEP_OK;
+}
+
 /* --- expect ipa @N ... --- */
 
 static int expect_check(const struct scn_step *st, char *err, size_t errlen)
@@ -467,7 +545,7 @@ static void device_teardown(struct lab *lab)
 
 static const struct step_def device_defs[] = {
 	{ .keyword = "ipa", .object = "poll",
-	  .usage = "ipa @N poll [result=package|none|failed] [rollback=yes] [fallback=yes] [async=yes]",
+	  .usage = "ipa @N poll [result=package|none|failed] [rollback=yes] [fallback=yes] [async=yes] [kept=N]",
 	  .help = "One IPAd run of device N: ESipa cycles with the lab eIM, rollback or fallback without coverage.",
 	  .check = poll_check, .run = poll_run },
 	{ .keyword = "ipa", .object = "return-from-fallback",
@@ -478,6 +556,10 @@ static const struct step_def device_defs[] = {
 	  .usage = "ipa @N idle",
 	  .help = "Wait until device N's IPAd has no run (one an interval tick or async=yes started).",
 	  .check = idle_check, .run = idle_run },
+	{ .keyword = "ipa", .object = "push",
+	  .usage = "ipa @N push on|off",
+	  .help = "Device N's IPAd listens for the lab eIM's pushes (ESipa.TransferEimPackage, injectHttps) or polls only.",
+	  .check = push_check, .run = push_run },
 	{ .keyword = "ipa", .object = NULL,
 	  .usage = "ipa @N [interval=SECONDS] [rsp=direct|indirect|both]",
 	  .help = "Device N's IPAd: poll every SECONDS of lab time (0 stops); reach an SM-DP+ directly, through the eIM, or both (direct preferred).",

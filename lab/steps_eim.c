@@ -5,6 +5,8 @@
  *       ES10b AddInitialEim into device N's eUICC (the lab eIM's key and
  *       address), and the device in the eIM's registry (cert=no: by its
  *       EID only, the eIM learns the certificate on first contact)
+ *   eim @N idle
+ *       until no push (ESipa.TransferEimPackage) to device N is on its way
  * The operator's steps (eim psmo/eco/data/download, expect eim) are in
  * lab/steps_eim_ops.c; the IPAs' (ipa @N poll, ...) in lab/steps_device.c.
  *
@@ -22,6 +24,7 @@
 #include "core/der/der.h"
 #include "core/err.h"
 #include "core/pki/pki.h"
+#include "eim/esipa_push.h"
 #include "eim/esipa_server.h"
 #include "eim/package.h"
 #include "eim/registry.h"
@@ -37,6 +40,9 @@ struct lab_eim {
 	struct sgp_key *sk;
 	char address[64];
 	char cert[4200], key[4200], ci[4200];
+	bool push;			/* eim_push_enable done */
+	struct step_ctx *idle_ctx[MAX_DEVICES];	/* eim @N idle */
+	char idle_eid[MAX_DEVICES][EIM_EID_DIGITS + 1];
 };
 
 static struct lab_eim *lab_eim(struct lab *lab, char *err, size_t errlen)
@@ -178,6 +184,86 @@ out:
 	return sr;
 }
 
+/* --- eim @N idle: the pushes to device N ended --- */
+
+static void on_push_idle(void *arg, const char *eid)
+{
+	struct lab_eim *m = arg;
+
+	for (size_t i = 0; i < MAX_DEVICES; i++) {
+		struct step_ctx *ctx = m->idle_ctx[i];
+
+		if (ctx && !strcmp(m->idle_eid[i], eid) && !eim_push_pending(m->srv, eid)) {
+			m->idle_ctx[i] = NULL;
+			step_done(ctx, true, "no push on its way to %s", eid);
+		}
+	}
+}
+
+static int push_on(struct lab *lab, struct lab_eim *m, char *err, size_t errlen)
+{
+	struct eim_push_cfg pc = { 0 };
+	int rc;
+
+	if (m->push)
+		return 0;
+	pc.ca_file = m->ci;	/* the IPAs' listeners have lab PKI IPATLS certificates */
+	rc = eim_push_enable(m->srv, lab->base, &pc);
+	if (rc < 0) {
+		snprintf(err, errlen, "the eIM cannot push: %s", sgp_strerror(rc));
+		return -1;
+	}
+	eim_push_set_idle_cb(m->srv, on_push_idle, m);
+	m->push = true;
+	return 0;
+}
+
+int lab_eim_set_push_url(struct lab *lab, unsigned dev, const char *url, char *err,
+			 size_t errlen)
+{
+	struct lab_eim *m = lab_eim(lab, err, errlen);
+	struct euicc *e = m ? lab_euicc_get(lab, dev, err, errlen) : NULL;
+	int rc;
+
+	if (!e || push_on(lab, m, err, errlen) < 0)
+		return -1;
+	rc = eim_set_push_url(m->srv, euicc_eid(e), url);
+	if (rc < 0) {
+		snprintf(err, errlen, "the eIM did not take the push address: %s", sgp_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int idle_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	if (st->argc != 3 || device_at(st, 1, err, errlen) < 0) {
+		snprintf(err, errlen, "expected: eim @N idle");
+		return -1;
+	}
+	return 0;
+}
+
+static enum step_result idle_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
+{
+	unsigned dev = (unsigned)step_device(st->argv[1], MAX_DEVICES);
+	char err[256] = "";
+	struct lab_eim *m = lab_eim(lab, err, sizeof(err));
+	struct euicc *e = m ? lab_euicc_get(lab, dev, err, sizeof(err)) : NULL;
+
+	if (!e) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (!eim_push_pending(m->srv, euicc_eid(e))) {
+		step_msg(ctx, "no push on its way");
+		return STEP_OK;
+	}
+	snprintf(m->idle_eid[dev - 1], sizeof(m->idle_eid[0]), "%s", euicc_eid(e));
+	m->idle_ctx[dev - 1] = ctx;
+	return STEP_PENDING;
+}
+
 static void eim_teardown(struct lab *lab)
 {
 	struct lab_eim *m = lab->eim;
@@ -196,6 +282,12 @@ static const struct step_def eim_defs[] = {
 		.usage = "eim register @N [cert=no]",
 		.help = "AddInitialEim into device N's eUICC with the lab eIM, and the device in its registry.",
 		.check = register_check, .run = register_run,
+	},
+	{
+		.keyword = "eim", .object = "idle",
+		.usage = "eim @N idle",
+		.help = "Wait until no push (ESipa.TransferEimPackage) of the lab eIM to device N is on its way.",
+		.check = idle_check, .run = idle_run,
 	},
 };
 

@@ -333,7 +333,7 @@ static int role_arg_check(const struct scn_step *st, char *err, size_t errlen)
 
 	if (!v || sgp_pki_role_parse(v) < 0) {
 		snprintf(err, errlen, "role= must be one of ci, eum, euicc, dpauth, dppb, dptls, "
-			 "dsauth, dstls, eim, eimtls");
+			 "dsauth, dstls, eim, eimtls, ipatls");
 		return -1;
 	}
 	return 0;

@@ -10,10 +10,12 @@
  *    +-- eIM signing, eIM TLS  (SGP.32 defines no issuer nor role OID for
  *                               these; the lab has the CI sign them and marks
  *                               them with lab policy OIDs under 2.999)
+ *    +-- IPA TLS               (the listener an eIM pushes packages to, SGP.32
+ *                               6.3.2 injectHttps; a lab role, OID 2.999.32.3)
  *
  * Directory layout written by sgp_pki_save() (PEM, keys mode 0600):
  *   ci.pem ci.key  eum.pem eum.key  euicc-<EID>.pem euicc-<EID>.key
- *   dpauth.* dppb.* dptls.* dsauth.* dstls.* eim.* eimtls.*
+ *   dpauth.* dppb.* dptls.* dsauth.* dstls.* eim.* eimtls.* ipatls.*
  * sgp_pki_load() also reads the GSMA SGP.26 layout (CertificateIssuer/,
  * EUM/, eUICC/, DPauth/, DPpb/, DPtls/ with CERT_*_{NIST,BRP}.der and
  * SK_*.pem).
@@ -49,6 +51,7 @@ enum sgp_pki_role {
 	SGP_PKI_ROLE_DSTLS,
 	SGP_PKI_ROLE_EIM,	/* eIM signing (eUICC packages, SGP.32 ESep) */
 	SGP_PKI_ROLE_EIMTLS,	/* eIM TLS server (ESipa) */
+	SGP_PKI_ROLE_IPATLS,	/* IPA TLS server (ESipa.TransferEimPackage push) */
 	SGP_PKI_ROLE_COUNT
 };
 

@@ -8,7 +8,8 @@
  * OIDs), TLS certificates with serverAuth+clientAuth and DNS names.
  * SGP.32 v1.2 gives the eIM no role OID and leaves the issuer of its
  * certificates open; the lab lets its CI issue them under example OIDs
- * 2.999.32.1 (signing) and 2.999.32.2 (TLS). */
+ * 2.999.32.1 (signing) and 2.999.32.2 (TLS); the IPA's push listener
+ * (SGP.32 6.3.2 injectHttps) gets a TLS certificate under 2.999.32.3. */
 #include "core/pki/pki_internal.h"
 #include "core/err.h"
 
@@ -42,6 +43,9 @@ const struct pki_profile pki_profiles[SGP_PKI_ROLE_COUNT] = {
 	[SGP_PKI_ROLE_EIMTLS] = { "eimtls", "2.999.32.2", false, false, -1,
 		"critical,digitalSignature", true, "2.999.32", "eim.sgp32lab.test",
 		"eim.sgp32lab.test", TLS_DAYS },
+	[SGP_PKI_ROLE_IPATLS] = { "ipatls", "2.999.32.3", false, false, -1,
+		"critical,digitalSignature", true, "2.999.32", "ipa.sgp32lab.test",
+		"ipa.sgp32lab.test", TLS_DAYS },
 };
 
 static const char *const result_str[SGP_PKI_RESULT_COUNT] = {

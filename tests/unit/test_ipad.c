@@ -5,6 +5,7 @@
  * return from it, and eIMs that misbehave. */
 #include "testutil.h"
 #include "euicc_testbed.h"
+#include "eim/esipa_push.h"
 #include "eim/esipa_server.h"
 #include "eim/package.h"
 #include "eim/registry.h"
@@ -509,6 +510,145 @@ START_TEST(test_connection_dropped)
 }
 END_TEST
 
+/* ------------------------------------------------ ESipa.TransferEimPackage */
+
+/* The IPAd listens with the PKI's IPATLS certificate; the eIM pushes to
+ * it, trusting the CI; *url gets the listener's address. */
+static void push_on(struct bed *b, char *url, size_t size)
+{
+	char cert[128], key[128], ca[128];
+	struct http_tls_cfg tls = { .cert_file = cert, .key_file = key };
+	struct ipad_push_cfg pc = { .base = b->base, .tls = &tls };
+	struct eim_push_cfg ec = { .ca_file = ca, .retry_ms = 1000 };
+
+	snprintf(cert, sizeof(cert), "%s/ipatls.pem", b->dir);
+	snprintf(key, sizeof(key), "%s/ipatls.key", b->dir);
+	snprintf(ca, sizeof(ca), "%s/ci.pem", b->dir);
+	ck_assert_int_eq(ipad_push_start(b->ipad, &pc), SGP_OK);
+	ck_assert(ipad_capabilities(b->ipad)->protocols & (1u << IPA_PROTOCOL_INJECT_HTTPS));
+	ck_assert_int_eq(eim_push_enable(b->eim, b->base, &ec), SGP_OK);
+	snprintf(url, size, "https://127.0.0.1:%u" ESIPA_PATH, ipad_push_port(b->ipad));
+}
+
+static struct eim_push_stats push_stats(struct bed *b)
+{
+	struct eim_push_stats st;
+
+	eim_push_get_stats(b->eim, &st);
+	return st;
+}
+
+/* (f) An enable PSMO and a data request reach the eUICC by push, without a
+ * poll; the results are recorded, the eIM's acknowledgement push removes
+ * the kept result from the eUICC. */
+START_TEST(test_push_packages)
+{
+	static const uint8_t tags[] = { 0xBF, 0x22, 0xA8 };
+	struct eim_data_request r = { .tags = tags, .tags_len = sizeof(tags),
+				      .notification_seq = -1, .result_seq = -1 };
+	struct eim_device dev;
+	struct eim_pkg *v;
+	char url[128];
+	struct bed b;
+
+	bed_init(&b, SGP_PKI_ROLE_EIM);
+	push_on(&b, url, sizeof(url));
+	ck_assert_int_eq(eim_set_push_url(b.eim, b.eid, url), SGP_OK);
+	ck_assert_int_eq(eim_queue_psmo_enable(b.eim, b.eid, ICCID_B, false, NULL), SGP_OK);
+	ck_assert(eim_push_pending(b.eim, b.eid));
+	RUN_UNTIL(&b, push_stats(&b).acknowledgements == 1 && !eim_push_pending(b.eim, NULL));
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_B), EUICC_PROFILE_ENABLED);
+	ck_assert_uint_eq(kept_results(&b), 0);
+	ck_assert_uint_eq(b.runs, 0);
+	v = packages(&b, 1);
+	ck_assert_int_eq(v[0].state, EIM_PKG_RESULT_RECEIVED);
+	ck_assert(v[0].result_verified);
+	eim_pkg_list_free(v, 1);
+	ck_assert_int_eq(eim_queue_data_request(b.eim, b.eid, &r, NULL), SGP_OK);
+	RUN_UNTIL(&b, push_stats(&b).results == 2 && !eim_push_pending(b.eim, NULL));
+	ck_assert_int_eq(eim_get_device(b.eim, b.eid, &dev), SGP_OK);
+	ck_assert_uint_gt(dev.ipa_capabilities.len, 0);
+	ck_assert_uint_gt(dev.euicc_info2.len, 0);
+	eim_device_release(&dev);
+	ck_assert_uint_eq(b.runs, 0);
+	bed_free(&b);
+}
+END_TEST
+
+static void on_raw(const struct http_result *res, void *arg)
+{
+	struct sgp_buf *out = arg;
+
+	ck_assert_int_eq(res->status, 200);
+	ck_assert_int_eq(sgp_buf_set(out, res->body, res->body_len), SGP_OK);
+}
+
+/* (g) A push body that is not DER: eimPackageError invalidPackageFormat,
+ * the eUICC untouched; another ESipa function: unknownPackage. */
+START_TEST(test_push_malformed)
+{
+	static const uint8_t garbage[] = { 0xBF, 0x4E, 0x05, 0xBF, 0x51, 0x7F, 0x00, 0x00 };
+	static const uint8_t invalid[] = { 0xBF, 0x4E, 0x03, 0x02, 0x01, 0x01 };
+	static const uint8_t other[] = { 0xBF, 0x50, 0x02, 0x30, 0x00 };	/* emptyResponse */
+	static const uint8_t unknown[] = { 0xBF, 0x4E, 0x03, 0x02, 0x01, 0x02 };
+	struct sgp_buf out = SGP_BUF_INIT;
+	char url[128];
+	struct bed b;
+	int err;
+
+	bed_init(&b, SGP_PKI_ROLE_EIM);
+	push_on(&b, url, sizeof(url));
+	ck_assert_ptr_nonnull(http_client_post(b.http, url, ESIPA_CONTENT_TYPE, garbage,
+					       sizeof(garbage), NULL, 0, on_raw, &out, &err));
+	RUN_UNTIL(&b, out.len > 0);
+	ck_assert_mem_eq(out.data, invalid, sizeof(invalid));
+	ck_assert_uint_eq(out.len, sizeof(invalid));
+	sgp_buf_reset(&out);
+	ck_assert_ptr_nonnull(http_client_post(b.http, url, ESIPA_CONTENT_TYPE, other,
+					       sizeof(other), NULL, 0, on_raw, &out, &err));
+	RUN_UNTIL(&b, out.len > 0);
+	ck_assert_mem_eq(out.data, unknown, sizeof(unknown));
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_A), EUICC_PROFILE_ENABLED);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_B), EUICC_PROFILE_DISABLED);
+	ck_assert_uint_eq(kept_results(&b), 0);
+	sgp_buf_free(&out);
+	bed_free(&b);
+}
+END_TEST
+
+/* (h) A push to an IPA that does not listen: the package stays queued,
+ * tried a bounded number of times on the lab clock, then delivered by the
+ * device's next poll. */
+START_TEST(test_push_dead_ipa)
+{
+	struct eim_pkg *v;
+	char url[128];
+	struct bed b;
+
+	bed_init(&b, SGP_PKI_ROLE_EIM);
+	push_on(&b, url, sizeof(url));
+	ipad_push_stop(b.ipad);		/* nobody listens there any more */
+	ck_assert(!(ipad_capabilities(b.ipad)->protocols & (1u << IPA_PROTOCOL_INJECT_HTTPS)));
+	ck_assert_int_eq(eim_set_push_url(b.eim, b.eid, url), SGP_OK);
+	ck_assert_int_eq(eim_queue_psmo_enable(b.eim, b.eid, ICCID_B, false, NULL), SGP_OK);
+	RUN_UNTIL(&b, push_stats(&b).failures == 1);
+	for (unsigned i = 2; i <= EIM_PUSH_DEFAULT_TRIES; i++) {
+		ck_assert_int_ge(sgp_clock_advance(b.tb.clock, 1000 * i), 0);
+		RUN_UNTIL(&b, push_stats(&b).failures == i);
+	}
+	ck_assert_int_ge(sgp_clock_advance(b.tb.clock, 60000), 0);
+	ck_assert_uint_eq(push_stats(&b).pushes, EIM_PUSH_DEFAULT_TRIES);
+	v = packages(&b, 1);
+	ck_assert_int_eq(v[0].state, EIM_PKG_QUEUED);
+	eim_pkg_list_free(v, 1);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_B), EUICC_PROFILE_DISABLED);
+	run(&b);
+	ck_assert_msg(b.res.rc == SGP_OK, "%s", b.res.reason);
+	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_B), EUICC_PROFILE_ENABLED);
+	bed_free(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ipad");
@@ -521,6 +661,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_wrong_key);
 	tcase_add_test(tc, test_garbage_answer);
 	tcase_add_test(tc, test_connection_dropped);
+	tcase_add_test(tc, test_push_packages);
+	tcase_add_test(tc, test_push_malformed);
+	tcase_add_test(tc, test_push_dead_ipa);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -74,7 +74,7 @@ static void setup(void)
 static void teardown(void)
 {
 	static const char *const files[] = { "ci", "eum", "dpauth", "dppb", "dptls", "dsauth",
-					     "dstls", "eim", "eimtls" };
+					     "dstls", "eim", "eimtls", "ipatls" };
 	char p[160];
 
 	http_client_free(L.cli);
