@@ -2,6 +2,7 @@
  * 3.2.3.2, 6.3.2.1 - 6.3.2.5) */
 #include "eim/esipa_relay.h"
 #include "eim/esipa_server.h"
+#include "eim/esipa_binding.h"
 #include "core/clock.h"
 #include "core/der/bpp_split.h"
 #include "core/err.h"
@@ -146,10 +147,7 @@ static void call_free(struct relay_call *c)
 
 static void reply_der(struct http_request *req, const struct sgp_buf *der)
 {
-	if (der->len)
-		http_request_reply(req, 200, ESIPA_CONTENT_TYPE, NULL, der->data, der->len);
-	else
-		http_request_reply(req, 204, NULL, NULL, NULL, 0);
+	eim_esipa_reply(req, der->data, der->len);
 }
 
 /* Answer the function's error code without calling the SM-DP+. */
@@ -161,7 +159,7 @@ static void refuse(struct eim_relay *r, struct http_request *req, enum es9_funct
 	LOGP(DEIM, LOGL_NOTICE, "eim relay: %s refused: %s(%ld)", es9_function_name(f),
 	     esipa_error_name(f, code), code);
 	if (f == ES9_HANDLE_NOTIFICATION || esipa_resp_error(f, code, &der) < 0)
-		http_request_reply(req, 400, NULL, NULL, NULL, 0);
+		eim_esipa_refuse(req, 400, esipa_error_name(f, code));
 	else
 		reply_der(req, &der);
 	sgp_buf_free(&der);
@@ -214,11 +212,14 @@ static void on_es9(void *arg, const struct es9_answer *ans)
 	     c->addr, sgp_strerror(ans->rc), ans->subject_code[0] ? " " : "", ans->subject_code,
 	     ans->reason_code[0] ? "/" : "", ans->reason_code);
 	if (c->q.fn == ES9_HANDLE_NOTIFICATION) {
-		http_request_reply(c->req, ans->rc == SGP_OK ? 204 : 502, NULL, NULL, NULL, 0);
+		if (ans->rc == SGP_OK)
+			eim_esipa_reply(c->req, NULL, 0);
+		else
+			eim_esipa_refuse(c->req, 502, "the SM-DP+ did not accept the notification");
 	} else {
 		rc = esipa_resp_from_es9(c->q.fn, ans, &der);
 		if (rc < 0)
-			http_request_reply(c->req, 500, NULL, NULL, NULL, 0);
+			eim_esipa_refuse(c->req, 500, "cannot map the SM-DP+ answer");
 		else
 			reply_der(c->req, &der);
 	}
@@ -394,7 +395,7 @@ void eim_relay_handle(struct eim_relay *r, struct http_request *req, const uint8
 	int rc;
 
 	if (!c) {
-		http_request_reply(req, 500, NULL, NULL, NULL, 0);
+		eim_esipa_refuse(req, 500, "out of memory");
 		return;
 	}
 	c->r = r;
@@ -408,7 +409,7 @@ void eim_relay_handle(struct eim_relay *r, struct http_request *req, const uint8
 			refuse(r, req, f, ESIPA_UNDEFINED_ERROR);
 		else {
 			r->stats.refused++;
-			http_request_reply(req, 400, NULL, NULL, NULL, 0);
+			eim_esipa_refuse(req, 400, "malformed ESipa message");
 		}
 		return;
 	}

@@ -2,8 +2,10 @@
 #include "eim/esipa_server_int.h"
 #include "eim/eim.h"
 #include "eim/esipa_relay.h"
+#include "eim/esipa_binding.h"
 #include "eim/package.h"
 #include "core/esipa/esipa_map.h"
+#include "core/esipa/esipa_json.h"
 #include "core/ac.h"
 #include "core/clock.h"
 #include "core/der/der.h"
@@ -23,6 +25,7 @@
 #include <string.h>
 
 static void handle_esipa(struct http_request *req, void *arg);
+static void handle_esipa_json(struct http_request *req, void *arg);
 
 /* The relay's trigger hook: the SM-DP+ of the eIM's own
  * ProfileDownloadTrigger that carried this eimTransactionId (its
@@ -84,6 +87,9 @@ struct eim_server *eim_server_new(struct event_base *base, const struct eim_serv
 	if (!s->http)
 		goto out;
 	rc = http_server_add_route(s->http, ESIPA_PATH, false, handle_esipa, s);
+	if (rc == SGP_OK)	/* the JSON binding (6.4): /gsma/rsp2/esipa/<function> */
+		rc = http_server_add_route(s->http, ESIPA_JSON_PATH_PREFIX, true,
+					   handle_esipa_json, s);
 	if (rc)
 		goto out;
 	if (s->clock) {
@@ -156,9 +162,9 @@ void eim_reply_msg(struct eim_server *s, struct http_request *req, EsipaMessageF
 	ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_EsipaMessageFromEimToIpa, msg);
 	if (rc) {
 		LOGP(DEIM, LOGL_ERROR, "eim(%s): cannot encode answer: %s", s->eim_id, de.msg);
-		http_request_reply(req, 500, NULL, NULL, NULL, 0);
+		eim_esipa_refuse(req, 500, "cannot encode the answer");
 	} else {
-		http_request_reply(req, 200, ESIPA_CONTENT_TYPE, NULL, out.data, out.len);
+		eim_esipa_reply(req, out.data, out.len);
 	}
 	sgp_buf_free(&out);
 }
@@ -343,29 +349,21 @@ static bool relay_error(struct eim_server *s, struct http_request *req, const ui
 	if (esipa_function_of(body, len, &f) == SGP_OK && f != ES9_HANDLE_NOTIFICATION &&
 	    esipa_resp_error(f, ESIPA_UNDEFINED_ERROR, &der) == SGP_OK) {
 		s->stats.refused++;
-		http_request_reply(req, 200, ESIPA_CONTENT_TYPE, NULL, der.data, der.len);
+		eim_esipa_reply(req, der.data, der.len);
 		done = true;
 	}
 	sgp_buf_free(&der);
 	return done;
 }
 
-static void handle_esipa(struct http_request *req, void *arg)
+/* One EsipaMessageFromIpaToEim, whatever its binding: answered through
+ * eim/esipa_binding.h. */
+static void handle_message(struct eim_server *s, struct http_request *req, const uint8_t *body,
+			   size_t len)
 {
-	struct eim_server *s = arg;
 	EsipaMessageFromIpaToEim_t *m = NULL;
-	const char *ct = http_request_header(req, "Content-Type");
 	struct der_error de;
-	const uint8_t *body;
-	size_t len;
 
-	s->stats.requests++;
-	body = http_request_body(req, &len);
-	if (!ct || strncmp(ct, ESIPA_CONTENT_TYPE, strlen(ESIPA_CONTENT_TYPE))) {
-		s->stats.refused++;
-		http_request_reply(req, 415, NULL, NULL, NULL, 0);
-		return;
-	}
 	if (sgp_der_decode(&asn_DEF_EsipaMessageFromIpaToEim, body, len, (void **)&m, &de)) {
 		LOGP(DEIM, LOGL_ERROR, "eim(%s): malformed ESipa message from %s: %s", s->eim_id,
 		     http_request_peer(req), de.msg);
@@ -379,7 +377,7 @@ static void handle_esipa(struct http_request *req, void *arg)
 			;	/* the relayed function's undefinedError */
 		else {
 			s->stats.refused++;
-			http_request_reply(req, 400, NULL, NULL, NULL, 0);
+			eim_esipa_refuse(req, 400, "malformed ESipa message");
 		}
 		return;
 	}
@@ -413,8 +411,40 @@ static void handle_esipa(struct http_request *req, void *arg)
 		LOGP(DEIM, LOGL_ERROR, "eim(%s): ESipa function %d not served yet", s->eim_id,
 		     (int)m->present);
 		s->stats.refused++;
-		http_request_reply(req, 400, NULL, NULL, NULL, 0);
+		eim_esipa_refuse(req, 400, "ESipa function not served");
 		break;
 	}
 	sgp_der_free(&asn_DEF_EsipaMessageFromIpaToEim, m);
+}
+
+/* ASN.1 binding (6.3): POST /gsma/rsp2/asn1 */
+static void handle_esipa(struct http_request *req, void *arg)
+{
+	struct eim_server *s = arg;
+	const char *ct = http_request_header(req, "Content-Type");
+	const uint8_t *body;
+	size_t len;
+
+	s->stats.requests++;
+	body = http_request_body(req, &len);
+	if (!ct || strncmp(ct, ESIPA_CONTENT_TYPE, strlen(ESIPA_CONTENT_TYPE))) {
+		s->stats.refused++;
+		eim_esipa_refuse(req, 415, "wrong content type");
+		return;
+	}
+	handle_message(s, req, body, len);
+}
+
+/* JSON binding (6.4): POST /gsma/rsp2/esipa/<function>, transcoded */
+static void handle_esipa_json(struct http_request *req, void *arg)
+{
+	struct eim_server *s = arg;
+	struct sgp_buf der = SGP_BUF_INIT;
+
+	s->stats.requests++;
+	if (eim_esipa_json_request(req, &der) < 0)
+		s->stats.refused++;
+	else
+		handle_message(s, req, der.data, der.len);
+	sgp_buf_free(&der);
 }

@@ -161,8 +161,9 @@ static int dl_esipa(struct ipa_download *d, const char *function,
 	d->esipa_fn = (enum es9_function)f;
 	rc = esipa_req_from_es9(d->esipa_fn, req, d->eim_tid, d->eim_tid_len, &der);
 	if (rc == SGP_OK)
-		d->esipa_call = ipa_esipa_post_raw(d->http, d->eim_url, der.data, der.len,
-						   d->es9_timeout_ms, esipa_cb, d, &rc);
+		d->esipa_call = ipa_esipa_post_binding(d->http, d->esipa_binding, d->eim_url,
+						       der.data, der.len, d->es9_timeout_ms, true,
+						       esipa_cb, d, &rc);
 	sgp_buf_free(&der);
 	return rc;
 }
@@ -347,6 +348,7 @@ int ipa_download_start(const struct ipa_download_cfg *cfg, struct ipa_download *
 		rc = SGP_ERR_NOMEM;
 	if (rc == SGP_OK && cfg->eim_url && !(d->eim_url = strdup(cfg->eim_url)))
 		rc = SGP_ERR_NOMEM;
+	d->esipa_binding = cfg->esipa_binding;
 	if (rc == SGP_OK && cfg->eim_transaction_id_len) {
 		if (!cfg->eim_transaction_id || cfg->eim_transaction_id_len > sizeof(d->eim_tid))
 			rc = SGP_ERR_INVAL;

@@ -32,6 +32,7 @@
 
 #include "core/http/http.h"
 #include "ipa/es10_client.h"
+#include "ipa/esipa_client.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -104,6 +105,7 @@ struct ipa_download_cfg {
 	const char *id;				/* for log lines; NULL: "1" */
 	const char *eim_url;  /* non-NULL: indirect — the ES9+ functions go as ESipa to this eIM URL */
 	const uint8_t *eim_transaction_id; size_t eim_transaction_id_len;
+	enum ipa_esipa_binding esipa_binding;	/* indirect: ASN.1 (default) or JSON */
 	/* (sent in InitiateAuthenticationRequestEsipa; SGP.32 3.2.3.2) */
 };
 

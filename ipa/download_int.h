@@ -43,6 +43,7 @@ struct ipa_download {
 	struct es9_call *call;
 	struct ipa_esipa_call *esipa_call;	/* indirect mode */
 	char *eim_url;				/* NULL: direct */
+	enum ipa_esipa_binding esipa_binding;
 	uint8_t eim_tid[16];
 	size_t eim_tid_len;
 	enum es9_function esipa_fn;		/* the function in flight */

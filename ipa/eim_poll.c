@@ -68,8 +68,8 @@ static int esipa_post(struct ipa_eim_poll *p, const struct sgp_buf *der)
 {
 	int rc;
 
-	p->call = ipa_esipa_post(p->http, p->url, der->data, der->len, p->timeout_ms, on_esipa,
-				 p, &rc);
+	p->call = ipa_esipa_post_binding(p->http, p->binding, p->url, der->data, der->len,
+					 p->timeout_ms, false, on_esipa, p, &rc);
 	return p->call ? SGP_OK : rc;
 }
 
@@ -595,6 +595,7 @@ int ipa_eim_poll_new(const struct ipa_eim_poll_cfg *cfg, struct ipa_eim_poll **o
 		free(p);
 		return SGP_ERR_NOMEM;
 	}
+	p->binding = cfg->binding;
 	p->clock = cfg->clock;
 	p->es10 = cfg->es10;
 	p->http = cfg->http;
@@ -652,6 +653,11 @@ bool ipa_eim_poll_running(const struct ipa_eim_poll *p)
 unsigned ipa_eim_poll_cycles(const struct ipa_eim_poll *p)
 {
 	return p ? p->cycles : 0;
+}
+
+void ipa_eim_poll_set_binding(struct ipa_eim_poll *p, enum ipa_esipa_binding binding)
+{
+	p->binding = binding;
 }
 
 void ipa_eim_poll_set_capabilities(struct ipa_eim_poll *p, const struct ipa_capabilities *caps)

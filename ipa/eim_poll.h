@@ -41,6 +41,7 @@
 #define SGP_IPA_EIM_POLL_H
 
 #include "core/buf.h"
+#include "ipa/esipa_client.h"
 #include "ipa/esipa_messages.h"
 
 #include <stdbool.h>
@@ -100,6 +101,7 @@ struct ipa_eim_poll_cfg {
 	struct ipa_es10 *es10;
 	struct http_client *http;
 	const char *eim_url;		/* e.g. "https://eim:8443/gsma/rsp2/asn1" (copied) */
+	enum ipa_esipa_binding binding;	/* ASN.1 (default) or JSON (host:port of eim_url) */
 	unsigned timeout_ms;		/* per wait; 0: IPA_EIM_POLL_DEFAULT_TIMEOUT_MS */
 	ipa_eim_poll_cb done;		/* after each cycle */
 	void *arg;
@@ -137,6 +139,8 @@ void ipa_eim_poll_check_pending(struct ipa_eim_poll *p);
 bool ipa_eim_poll_running(const struct ipa_eim_poll *p);
 /* New IpaCapabilities (copied), from the next package on. */
 void ipa_eim_poll_set_capabilities(struct ipa_eim_poll *p, const struct ipa_capabilities *caps);
+/* The ESipa binding of the next calls (and of the downloads they start). */
+void ipa_eim_poll_set_binding(struct ipa_eim_poll *p, enum ipa_esipa_binding binding);
 /* Cycles started so far (on demand and by the interval). */
 unsigned ipa_eim_poll_cycles(const struct ipa_eim_poll *p);
 

@@ -27,6 +27,7 @@ struct ipa_eim_poll {
 	struct ipa_es10 *es10;
 	struct http_client *http;
 	char *url;
+	enum ipa_esipa_binding binding;
 	unsigned timeout_ms;
 	ipa_eim_poll_cb done;
 	void *arg;

@@ -183,6 +183,7 @@ void poll_run_download_trigger(struct sgp_fsm_inst *fi, const void *request)
 			return;
 		}
 		c.eim_url = p->url;
+		c.esipa_binding = p->binding;
 		c.eim_transaction_id = p->tid;
 		c.eim_transaction_id_len = p->tid_len;
 	}

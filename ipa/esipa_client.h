@@ -1,5 +1,6 @@
 /* sgp32lab: the IPA's ESipa client — the ASN.1 binding over HTTPS
- * (SGP.32 v1.2 section 6.1 / 6.3): every ESipa function is one POST of
+ * (SGP.32 v1.2 section 6.1 / 6.3), or the JSON binding (6.4,
+ * ipa_esipa_post_binding): every ESipa function is one POST of
  * DER(EsipaMessageFromIpaToEim) to https://<eimFqdn>/gsma/rsp2/asn1 with
  * Content-Type application/x-gsma-rsp-asn1; the eIM answers 200 with
  * DER(EsipaMessageFromEimToIpa) in the same content type (or 204 when a
@@ -21,6 +22,7 @@
 #include "core/der/der.h"
 #include "core/http/http.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +76,21 @@ struct ipa_esipa_call *ipa_esipa_post(struct http_client *http, const char *url,
 struct ipa_esipa_call *ipa_esipa_post_raw(struct http_client *http, const char *url,
 					  const uint8_t *der, size_t len, unsigned timeout_ms,
 					  ipa_esipa_cb cb, void *arg, int *err);
+/* The binding of the ESipa calls (SGP.32 6.3 ASN.1, 6.4 JSON). */
+enum ipa_esipa_binding {
+	IPA_ESIPA_BINDING_ASN1 = 0,	/* POST <url>, the DER */
+	IPA_ESIPA_BINDING_JSON,		/* POST https://<url's host:port>/gsma/rsp2/esipa/<fn> */
+};
+/* ipa_esipa_post (raw false) or ipa_esipa_post_raw (raw true) in a
+ * binding.  JSON: the DER is transcoded to the function's JSON request
+ * (core/esipa/esipa_json.h; the function from its tag, the path from url's
+ * scheme and authority) and the JSON answer back to DER, so the callback
+ * sees the same DER as with the ASN.1 binding; a JSON answer that does not
+ * transcode is SGP_ERR_PARSE. */
+struct ipa_esipa_call *ipa_esipa_post_binding(struct http_client *http,
+					      enum ipa_esipa_binding binding, const char *url,
+					      const uint8_t *der, size_t len, unsigned timeout_ms,
+					      bool raw, ipa_esipa_cb cb, void *arg, int *err);
 /* Cancel a pending call: its callback never runs. */
 void ipa_esipa_cancel(struct ipa_esipa_call *call);
 

@@ -438,6 +438,7 @@ int ipad_new(const struct ipad_cfg *cfg, struct ipad **out)
 	pc.es10 = cfg->es10;
 	pc.http = cfg->http;
 	pc.eim_url = cfg->eim_url;
+	pc.binding = cfg->binding;
 	pc.timeout_ms = cfg->timeout_ms;
 	pc.done = on_poll;
 	pc.arg = d;
@@ -464,6 +465,11 @@ void ipad_set_rsp_mode(struct ipad *d, enum ipad_rsp_mode mode)
 		d->caps.features &= ~(1u << IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION);
 	if (d->poll)
 		ipa_eim_poll_set_capabilities(d->poll, &d->caps);
+}
+
+void ipad_set_binding(struct ipad *d, enum ipa_esipa_binding binding)
+{
+	ipa_eim_poll_set_binding(d->poll, binding);
 }
 
 void ipad_free(struct ipad *d)

@@ -77,6 +77,7 @@ struct ipad_cfg {
 	uint8_t tac[4];
 	bool auto_return;		/* return from fallback when coverage is back */
 	enum ipad_rsp_mode rsp_mode;
+	enum ipa_esipa_binding binding;	/* ESipa: ASN.1 (default) or JSON (SGP.32 6.4) */
 	ipad_done_fn done;		/* after each run; may be NULL */
 	void *arg;
 };
@@ -90,6 +91,8 @@ int ipad_poll(struct ipad *d);
 int ipad_set_interval(struct ipad *d, uint64_t interval_ms);
 /* Which of direct / indirect mode the IPA advertises (and uses). */
 void ipad_set_rsp_mode(struct ipad *d, enum ipad_rsp_mode mode);
+/* The ESipa binding of the next calls (ASN.1 or JSON). */
+void ipad_set_binding(struct ipad *d, enum ipa_esipa_binding binding);
 /* ES10b ReturnFromFallback, then a poll with notifyStateChange. */
 int ipad_return_from_fallback(struct ipad *d);
 /* Coverage of a profile (iccid NULL: the enabled one as last seen). */

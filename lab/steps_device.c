@@ -6,9 +6,10 @@
  *       profile has no coverage; async=yes does not wait for the run;
  *       kept=N: N results the eUICC kept were delivered first
  *   ipa @N return-from-fallback [result=ok|failed]
- *   ipa @N [interval=SECONDS] [rsp=direct|indirect|both]
+ *   ipa @N [interval=SECONDS] [rsp=direct|indirect|both] [binding=asn1|json]
  *                                poll every SECONDS on the lab clock (0: stop);
- *                                the IpaCapabilities for a download trigger
+ *                                the IpaCapabilities for a download trigger;
+ *                                the ESipa binding (SGP.32 6.3 / 6.4)
  *   ipa @N idle                  until the running run (interval tick, async) ended
  *   ipa @N push on|off           the IPAd's ESipa listener (TransferEimPackage, TLS
  *                                with the lab PKI's IPATLS), its URL given to the lab eIM
@@ -222,20 +223,23 @@ static int return_check(const struct scn_step *st, char *err, size_t errlen)
 	return step_check_keys(st, 3, keys, err, errlen);
 }
 
-/* --- ipa @N [interval=SECONDS] [rsp=direct|indirect|both] (the keyword's
+/* --- ipa @N [interval=SECONDS] [rsp=direct|indirect|both] [binding=asn1|json] (the keyword's
  * fallback): the IPAd's settings --- */
 
 static int settings_check(const struct scn_step *st, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "interval", "rsp", NULL };
+	static const char *const keys[] = { "interval", "rsp", "binding", NULL };
 	const char *iv = step_arg(st, "interval"), *rsp = step_arg(st, "rsp");
+	const char *b = step_arg(st, "binding");
 	unsigned s;
 
 	if (device_word(st, 1, err, errlen) < 0 || step_check_keys(st, 2, keys, err, errlen) < 0)
 		return -1;
-	if ((!iv && !rsp) || (iv && step_parse_uint(iv, 86400 * 365, &s) < 0) ||
-	    (rsp && strcmp(rsp, "direct") && strcmp(rsp, "indirect") && strcmp(rsp, "both"))) {
-		snprintf(err, errlen, "expected: ipa @N [interval=SECONDS] [rsp=direct|indirect|both]");
+	if ((!iv && !rsp && !b) || (iv && step_parse_uint(iv, 86400 * 365, &s) < 0) ||
+	    (rsp && strcmp(rsp, "direct") && strcmp(rsp, "indirect") && strcmp(rsp, "both")) ||
+	    (b && strcmp(b, "asn1") && strcmp(b, "json"))) {
+		snprintf(err, errlen, "expected: ipa @N [interval=SECONDS] "
+			 "[rsp=direct|indirect|both] [binding=asn1|json]");
 		return -1;
 	}
 	return 0;
@@ -248,12 +252,16 @@ static enum step_result settings_run(struct lab *lab, const struct scn_step *st,
 	struct lab_device *x = device_get(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES),
 					  true, err, sizeof(err));
 	const char *iv = step_arg(st, "interval"), *rsp = step_arg(st, "rsp");
+	const char *b = step_arg(st, "binding");
 	unsigned s = 0;
 
 	if (!x) {
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
 	}
+	if (b)
+		ipad_set_binding(x->ipad, !strcmp(b, "json") ? IPA_ESIPA_BINDING_JSON :
+							       IPA_ESIPA_BINDING_ASN1);
 	if (rsp)
 		ipad_set_rsp_mode(x->ipad, !strcmp(rsp, "direct") ? IPAD_RSP_DIRECT :
 					   !strcmp(rsp, "indirect") ? IPAD_RSP_INDIRECT : IPAD_RSP_BOTH);
@@ -561,8 +569,8 @@ static const struct step_def device_defs[] = {
 	  .help = "Device N's IPAd listens for the lab eIM's pushes (ESipa.TransferEimPackage, injectHttps) or polls only.",
 	  .check = push_check, .run = push_run },
 	{ .keyword = "ipa", .object = NULL,
-	  .usage = "ipa @N [interval=SECONDS] [rsp=direct|indirect|both]",
-	  .help = "Device N's IPAd: poll every SECONDS of lab time (0 stops); reach an SM-DP+ directly, through the eIM, or both (direct preferred).",
+	  .usage = "ipa @N [interval=SECONDS] [rsp=direct|indirect|both] [binding=asn1|json]",
+	  .help = "Device N's IPAd: poll every SECONDS of lab time (0 stops); reach an SM-DP+ directly, through the eIM, or both (direct preferred); talk ESipa in the ASN.1 or the JSON binding.",
 	  .check = settings_check, .run = settings_run },
 	{ .keyword = "network", .object = "lose",
 	  .usage = "network lose @N [iccid=ICCID]",

@@ -63,6 +63,21 @@ U=$(grep -o 'https://127.0.0.1:[0-9]*/api/v1' "$tmp/last")
 [ -n "$U" ] || { echo "FAIL no API URL"; cat "$tmp/out"; exit 1; }
 # AddInitialEim on the card; the registry entry is what the API shows
 step "eim register @1"
+# the ESipa listener (the eIM address the registration printed): the JSON
+# binding (SGP.32 6.4) beside the ASN.1 one
+E=$(grep -o 'at 127.0.0.1:[0-9]*' "$tmp/last" | cut -d' ' -f2)
+esipa_json() {
+	code=$(curl -sk -o "$tmp/body" -w '%{http_code}' -X POST \
+		-H 'Content-Type: application/json' --data-binary "$3" \
+		"https://$E/gsma/rsp2/esipa/$2")
+	if [ "$code" = "$4" ]; then ok "$1"; else bad "$1 (HTTP $code, wanted $4)"; fi
+}
+esipa_json "ESipa JSON: getEimPackage, unknown EID" getEimPackage \
+	'{"eidValue":"89001012012341234012345678901224"}' 200
+has '{"eimPackageError":2}' "eidNotFound in JSON"
+esipa_json "ESipa JSON: unknown member" getEimPackage \
+	'{"eidValue":"89001012012341234012345678901224","colour":1}' 400
+has '"error"' "a JSON error"
 
 call "list devices" 200 GET /devices
 EID=$(tr -d '[]"' < "$tmp/body" | cut -d, -f1)

@@ -10,6 +10,7 @@
 #include "core/crypto/key.h"
 #include "core/der/der.h"
 #include "core/err.h"
+#include "core/esipa/esipa_json.h"
 #include "core/ids.h"
 #include "testutil.h"
 
@@ -24,6 +25,7 @@
 #include "core/store/store.h"
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -825,6 +827,153 @@ START_TEST(test_registry_persists)
 }
 END_TEST
 
+/* ---- the JSON binding (SGP.32 6.4) on the same listener ---- */
+
+/* POST text to /gsma/rsp2/esipa/<fn> with content type ctype. */
+static void post_json(struct lab *l, const char *fn, const char *ctype, const char *text,
+		      struct reply *r)
+{
+	char url[160];
+	int err;
+
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u" ESIPA_JSON_PATH_PREFIX "%s",
+		 eim_server_port(l->eim), fn);
+	memset(r, 0, sizeof(*r));
+	ck_assert_ptr_nonnull(http_client_post(l->cli, url, ctype, (const uint8_t *)text,
+					       strlen(text), NULL, 0, on_reply, r, &err));
+	while (!r->done)
+		ck_assert_int_ge(event_base_loop(l->base, EVLOOP_ONCE), 0);
+}
+
+/* The JSON answer (HTTP status want) as text. */
+static char *json_call(struct lab *l, const char *fn, const char *text, int want)
+{
+	struct reply r;
+	char *out;
+
+	post_json(l, fn, ESIPA_JSON_CONTENT_TYPE, text, &r);
+	ck_assert_int_eq(r.status, want);
+	out = strndup(r.body.data ? (const char *)r.body.data : "", r.body.len);
+	ck_assert_ptr_nonnull(out);
+	sgp_buf_free(&r.body);
+	return out;
+}
+
+/* The base64 member name of the JSON object text, decoded. */
+static void json_b64(const char *text, const char *name, struct sgp_buf *out)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	const char *v;
+
+	ck_assert_ptr_nonnull(o);
+	v = json_string_value(json_object_get(o, name));
+	ck_assert_msg(v != NULL, "no %s in %s", name, text);
+	sgp_buf_reset(out);
+	ck_assert_int_eq(sgp_base64_decode(v, strlen(v), out), SGP_OK);
+	json_decref(o);
+}
+
+START_TEST(test_json_binding)
+{
+	struct lab l;
+	struct sgp_buf cmd = SGP_BUF_INIT, res = SGP_BUF_INIT, ack = SGP_BUF_INIT;
+	char eid_hex[33], other[SGP_EID_LEN + 1], req[512], *b64, *ans;
+	struct reply r;
+	struct eim_pkg k;
+
+	lab_init(&l);
+	sgp_hex_encode_to(eid_hex, l.tb.euicc->eid_bcd, 16, true);
+	unknown_eid(other);
+	snprintf(req, sizeof(req), "{\"eidValue\":\"%s\"}", other);
+	ans = json_call(&l, "getEimPackage", req, 200);
+	ck_assert_str_eq(ans, "{\"eimPackageError\":2}");
+	free(ans);
+	snprintf(req, sizeof(req), "{\"eidValue\":\"%s\"}", eid_hex);
+	ans = json_call(&l, "getEimPackage", req, 200);
+	ck_assert_str_eq(ans, "{\"eimPackageError\":1}");
+	free(ans);
+
+	/* an enable PSMO: getEimPackage, the eUICC, provideEimPackageResult */
+	ck_assert_int_eq(eim_queue_psmo_enable(l.eim, l.eid, ICCID_B, false, NULL), SGP_OK);
+	snprintf(req, sizeof(req), "{\"eidValue\":\"%s\",\"notifyStateChange\":true,"
+		 "\"stateChangeCause\":1}", eid_hex);
+	ans = json_call(&l, "getEimPackage", req, 200);
+	json_b64(ans, "euiccPackageRequest", &cmd);
+	free(ans);
+	pkg_at(&l, 0, &k);
+	ck_assert_int_eq(k.state, EIM_PKG_DELIVERED);
+	ck_assert_uint_eq(cmd.len, k.der.len);
+	ck_assert_mem_eq(cmd.data, k.der.data, k.der.len);	/* as signed */
+	eim_pkg_release(&k);
+	es10(&l, &cmd, &res);
+	ck_assert_int_eq(testbed_profile_state(&l.tb, ICCID_B), EUICC_PROFILE_ENABLED);
+	b64 = sgp_base64_encode(res.data, res.len);
+	ck_assert_ptr_nonnull(b64);
+	snprintf(req, sizeof(req), "{\"eidValue\":\"%s\",\"eimPackageResult\":\"%.400s\"}",
+		 eid_hex, b64);
+	ck_assert_uint_lt(strlen(b64), 400);
+	ans = json_call(&l, "provideEimPackageResult", req, 200);
+	json_b64(ans, "eimAcknowledgements", &ack);
+	ck_assert_uint_ge(ack.len, 5);
+	ck_assert_uint_eq(ack.data[0], 0xBF);
+	ck_assert_uint_eq(ack.data[1], 0x53);
+	free(ans);
+	pkg_at(&l, 0, &k);
+	ck_assert_int_eq(k.state, EIM_PKG_RESULT_RECEIVED);
+	ck_assert(k.result_verified);
+	eim_pkg_release(&k);
+	/* replayed as handleNotification: the same handler, its error in JSON */
+	snprintf(req, sizeof(req), "{\"eidValue\":\"%s\",\"eimPackageResult\":\"%s\"}",
+		 eid_hex, b64);
+	sgp_buf_reset(&cmd);
+	{
+		struct esipa_json_error e;
+		enum esipa_json_fn f;
+		char *inner = NULL;
+		struct sgp_buf d = SGP_BUF_INIT;
+
+		ck_assert_int_eq(esipa_json_req_to_der(ESIPA_JSON_PROVIDE_EIM_PACKAGE_RESULT, req,
+						       strlen(req), &d, &e), SGP_OK);
+		ck_assert_int_eq(sgp_der_wrap(&d, 0xBF3D), SGP_OK);
+		ck_assert_int_eq(esipa_json_req_from_der(d.data, d.len, &f, &inner, &e), SGP_OK);
+		ck_assert_int_eq(f, ESIPA_JSON_HANDLE_NOTIFICATION);
+		ans = json_call(&l, "handleNotification", inner, 200);
+		ck_assert_str_eq(ans, "{\"provideEimPackageResultError\":127}");
+		free(ans);
+		free(inner);
+		sgp_buf_free(&d);
+	}
+	free(b64);
+
+	/* refusals: 400 with a JSON reason, 415, 404 */
+	ans = json_call(&l, "getEimPackage", "{\"eidValue\":\"89\"}", 400);
+	ck_assert_ptr_nonnull(strstr(ans, "\"error\""));
+	free(ans);
+	snprintf(req, sizeof(req), "{\"eidValue\":\"%s\",\"x\":1}", eid_hex);
+	ans = json_call(&l, "getEimPackage", req, 400);
+	ck_assert_ptr_nonnull(strstr(ans, "unknown member"));
+	free(ans);
+	ans = json_call(&l, "getEimPackage", "{\"eidValue\":", 400);
+	free(ans);
+	ans = json_call(&l, "transferEimPackage", "{}", 404);
+	free(ans);
+	ans = json_call(&l, "getSomething", "{}", 404);
+	free(ans);
+	snprintf(req, sizeof(req), "{\"eidValue\":\"%s\"}", eid_hex);
+	post_json(&l, "getEimPackage", ESIPA_CONTENT_TYPE, req, &r);
+	ck_assert_int_eq(r.status, 415);
+	sgp_buf_free(&r.body);
+	/* the ASN.1 binding is unchanged beside it */
+	ck_assert_int_eq(get_error(&l, l.tb.euicc->eid_bcd),
+			 GetEimPackageResponse__eimPackageError_noEimPackageAvailable);
+
+	sgp_buf_free(&cmd);
+	sgp_buf_free(&res);
+	sgp_buf_free(&ack);
+	lab_free(&l);
+}
+END_TEST
+
 static Suite *eim_server_suite(void)
 {
 	Suite *s = suite_create("eim_server");
@@ -838,6 +987,7 @@ static Suite *eim_server_suite(void)
 	tcase_add_test(tc, test_bootstrap);
 	tcase_add_test(tc, test_trigger_error_notify);
 	tcase_add_test(tc, test_registry_persists);
+	tcase_add_test(tc, test_json_binding);
 	suite_add_tcase(s, tc);
 	return s;
 }
