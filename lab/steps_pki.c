@@ -76,6 +76,16 @@ static struct lab_pki *lab_pki_state(struct lab *lab)
 	return lab->pki;
 }
 
+void lab_device_eid(unsigned device, char eid[SGP_EID_LEN + 1])
+{
+	char digits[31];
+
+	/* stable EIDs, so scenarios can name them: the EUM prefix, the device
+	 * number, the check digits */
+	snprintf(digits, sizeof(digits), "89001012%022u", device);
+	sgp_eid_complete(digits, eid);
+}
+
 /* Generate the lab's PKI (one eUICC certificate per device) and save it. */
 static int lab_pki_generate(struct lab *lab, const char *curve, const char *const *eids,
 			    size_t n_eids, char *err, size_t errlen)
@@ -99,16 +109,12 @@ static int lab_pki_generate(struct lab *lab, const char *curve, const char *cons
 		if (!gen)
 			return SGP_ERR_NOMEM;
 		for (unsigned i = 0; i < lab->devices; i++) {
-			char digits[31];
 			gen[i] = malloc(SGP_EID_LEN + 1);
 			if (!gen[i]) {
 				rc = SGP_ERR_NOMEM;
 				goto out;
 			}
-			/* stable EIDs, so scenarios can name them: the EUM
-			 * prefix, the device number, the check digits */
-			snprintf(digits, sizeof(digits), "89001012%022u", i + 1);
-			sgp_eid_complete(digits, gen[i]);
+			lab_device_eid(i + 1, gen[i]);
 		}
 		o.eids = (const char *const *)gen;
 		o.n_eids = lab->devices;
