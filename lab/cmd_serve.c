@@ -12,6 +12,7 @@
 #include "config.h"
 #include "lab/commands.h"
 #include "lab/lab.h"
+#include "lab/lab_pki.h"
 #include "lab/serve_roles.h"
 #include "lab/step_ctx.h"
 #include "core/apdu/vpcd.h"
@@ -369,7 +370,8 @@ static int euicc_role_pki(struct serve_euicc *se, const char *dir, const char *e
 	snprintf(path, sizeof(path), "%s/pki", dir);
 	snprintf(ci, sizeof(ci), "%s/ci.pem", path);
 	if (access(ci, F_OK) < 0) {
-		struct sgp_pki_gen_opts o = { .curve = curve, .eids = &eid, .n_eids = 1 };
+		struct sgp_pki_gen_opts o = { .curve = curve, .eids = &eid, .n_eids = 1,
+					       .not_before = lab_pki_not_before() };
 
 		rc = sgp_pki_generate(&o, &se->pki);
 		if (rc == SGP_OK)

@@ -13,7 +13,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 struct serve_eim {
@@ -21,9 +20,8 @@ struct serve_eim {
 	struct lab_eim_host h;
 };
 
-/* The PKI in dir/pki: loaded, or generated with the lab's device EIDs.  Its
- * certificates are valid from a day before the scenarios' simulated clock
- * starts, so a scenario that loads this PKI (`pki load`) accepts them. */
+/* The PKI in dir/pki: loaded, or generated with the lab's device EIDs,
+ * valid for scenarios that load it too (lab_pki_not_before()). */
 static int eim_pki(struct serve_eim *se, const char *path, enum sgp_pki_curve curve,
 		   unsigned devices)
 {
@@ -51,10 +49,9 @@ static int eim_pki(struct serve_eim *se, const char *path, enum sgp_pki_curve cu
 		list[i] = eids[i];
 	}
 	{
-		time_t epoch = (time_t)(LAB_EPOCH_MS / 1000), now = time(NULL);
 		struct sgp_pki_gen_opts o = {
 			.curve = curve, .eids = list, .n_eids = devices,
-			.not_before = (now < epoch ? now : epoch) - 86400,
+			.not_before = lab_pki_not_before(),
 		};
 
 		rc = sgp_pki_generate(&o, &se->pki);

@@ -76,6 +76,13 @@ static struct lab_pki *lab_pki_state(struct lab *lab)
 	return lab->pki;
 }
 
+time_t lab_pki_not_before(void)
+{
+	time_t epoch = (time_t)(LAB_EPOCH_MS / 1000), now = time(NULL);
+
+	return (now < epoch ? now : epoch) - 86400;
+}
+
 void lab_device_eid(unsigned device, char eid[SGP_EID_LEN + 1])
 {
 	char digits[31];
