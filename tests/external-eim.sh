@@ -22,21 +22,34 @@ bad() { fail=$((fail + 1)); echo "FAIL $1"; sed 's/^/     | /' "$tmp/body" 2>/de
 ICCID=89440000000000000011
 EID=89001012000000000000000000000150	# device 1 of a lab PKI
 
-"$SGP32LAB" serve --role eim --dir "$tmp/eim" --listen 127.0.0.1:0 --api 127.0.0.1:0 \
-	< /dev/null > "$tmp/serve" 2>&1 &
-pid=$!
-i=0
-until grep -q '^eim api ' "$tmp/serve"; do
-	i=$((i + 1))
-	if [ $i -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
-		echo "FAIL the eIM did not come up"; cat "$tmp/serve"; exit 1
-	fi
-	sleep 0.1
-done
-ESIPA=$(sed -n 's/^eim esipa //p' "$tmp/serve")
-U=$(sed -n 's/^eim api //p' "$tmp/serve")
-EIMID=$(sed -n 's/^eim id //p' "$tmp/serve")
-PKI=$(sed -n 's/^eim pki //p' "$tmp/serve")
+# start_eim: serve the eIM in $tmp/eim, read its endpoints
+start_eim() {
+	"$SGP32LAB" serve --role eim --dir "$tmp/eim" --listen 127.0.0.1:0 --api 127.0.0.1:0 \
+		< /dev/null > "$tmp/serve" 2>&1 &
+	pid=$!
+	i=0
+	until grep -q '^eim api ' "$tmp/serve"; do
+		i=$((i + 1))
+		if [ $i -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
+			echo "FAIL the eIM did not come up"; cat "$tmp/serve"; exit 1
+		fi
+		sleep 0.1
+	done
+	ESIPA=$(sed -n 's/^eim esipa //p' "$tmp/serve")
+	U=$(sed -n 's/^eim api //p' "$tmp/serve")
+	EIMID=$(sed -n 's/^eim id //p' "$tmp/serve")
+	PKI=$(sed -n 's/^eim pki //p' "$tmp/serve")
+}
+
+# wrong options are refused before anything starts
+"$SGP32LAB" serve --role eim --dir "$tmp/x" --eid $EID < /dev/null > /dev/null 2>&1
+[ $? -eq 2 ] && ok "--eid refused with --role eim" || bad "--eid refused with --role eim"
+"$SGP32LAB" serve --role eim --dir "$tmp/x" --api nowhere < /dev/null > /dev/null 2>&1
+[ $? -eq 2 ] && ok "--api without a port refused" || bad "--api without a port refused"
+"$SGP32LAB" serve --dir "$tmp/x" --api 127.0.0.1:0 < /dev/null > /dev/null 2>&1
+[ $? -eq 2 ] && ok "--api without --role refused" || bad "--api without --role refused"
+
+start_eim
 case "$ESIPA" in https://127.0.0.1:*/gsma/rsp2/asn1) ok "ESipa endpoint printed";; *) bad "ESipa endpoint ($ESIPA)";; esac
 case "$U" in https://127.0.0.1:*/api/v1) ok "API endpoint printed";; *) bad "API endpoint ($U)";; esac
 [ -f "$PKI/euicc-$EID.pem" ] && ok "the PKI holds device 1's certificate" || bad "no eUICC certificate in $PKI"
@@ -90,6 +103,12 @@ has '"result":"ok"' "the result is ok"
 has '"resultVerified":true' "the result's signature verified"
 call "read the device" 200 GET "/devices/$EID"
 has "\"iccid\":\"$ICCID\",\"state\":\"enabled\"" "the eIM sees the profile enabled"
+
+# the registry survives a restart of the eIM
+kill "$pid"; wait "$pid" 2>/dev/null; pid=""
+start_eim
+call "read the device after a restart" 200 GET "/devices/$EID"
+has "\"iccid\":\"$ICCID\",\"state\":\"enabled\"" "the eIM still knows the profile enabled"
 
 # the simulated eIM's steps are refused, an unreachable eIM fails the poll
 cat > "$tmp/refused.scn" <<SCN
