@@ -10,6 +10,7 @@
 #endif
 #include "config.h"
 #include "lab/commands.h"
+#include "lab/lab_pki.h"
 #include "core/err.h"
 #include "core/pki/pki.h"
 
@@ -225,6 +226,7 @@ static int do_init(int argc, char **argv)
 		goto out;
 	}
 	go.eids = eids;
+	go.not_before = lab_pki_not_before();	/* scenarios that `pki load` it, too */
 	c = sgp_pki_generate(&go, &pki);
 	if (c) {
 		fprintf(stderr, "pki init: cannot generate the PKI: %s%s\n", sgp_strerror(c),

@@ -6,11 +6,15 @@
  *
  * With --role euicc it also runs one eUICC as a card on the vpcd APDU
  * socket (core/apdu): connected to pcscd's vpcd driver, so any PC/SC tool
- * sees it in reader "Virtual PCD 00 00", or listening for a reader. */
+ * sees it in reader "Virtual PCD 00 00", or listening for a reader.
+ * With --role eim it runs the lab's eIM (lab/serve_eim.c): ESipa and the
+ * operator API, for a user's IPA or platform to test against. */
 #include "config.h"
 #include "lab/commands.h"
 #include "lab/console_edit.h"
 #include "lab/lab.h"
+#include "lab/lab_pki.h"
+#include "lab/serve_roles.h"
 #include "lab/step_ctx.h"
 #include "core/apdu/vpcd.h"
 #include "core/err.h"
@@ -44,6 +48,7 @@ struct serve_euicc {
 struct console {
 	struct lab *lab;
 	struct serve_euicc *euicc;	/* NULL without --role euicc */
+	struct serve_eim *eim;		/* NULL without --role eim */
 	struct event_base *base;
 	struct bufferevent *in;		/* stdin, unless it is a regular file */
 	struct evbuffer *lines;		/* input not yet run, one step at a time */
@@ -70,12 +75,18 @@ static void serve_usage(FILE *out)
 		"Options:\n"
 		"  --dir DIR         the lab's folder (default: ./sgp32lab-lab), created if missing\n"
 		"  --role euicc      also run one eUICC as a card on the vpcd APDU socket\n"
+		"  --role eim        also run the lab's eIM: ESipa on --listen, the operator\n"
+		"                    API (doc/eim-api.md) on --api\n"
 		"  --eid EID         the eUICC's EID (32 digits, prefix 89001012 of the lab EUM;\n"
 		"                    required with --role euicc)\n"
 		"  --vpcd HOST:PORT  connect the card to a vpcd reader, reconnecting whenever the\n"
 		"                    link drops (default 127.0.0.1:35963, pcscd's reader\n"
 		"                    \"Virtual PCD 00 00\")\n"
-		"  --listen HOST:PORT  listen for a reader instead (port 0: any free port)\n"
+		"  --listen HOST:PORT  listen for a reader instead (port 0: any free port);\n"
+		"                    with --role eim: ESipa's address (default 127.0.0.1:0)\n"
+		"  --api HOST:PORT   --role eim: the operator API's address (default 127.0.0.1:0)\n"
+		"  --devices N       --role eim: eUICC certificates of lab devices 1..N in a new\n"
+		"                    PKI (default 1)\n"
 		"  --curve nist|brp  curve of a new lab PKI (default nist); an existing one keeps\n"
 		"                    its own\n"
 		"  -v, --verbose     show the models' log (repeat for debug detail)\n"
@@ -88,6 +99,13 @@ static void serve_usage(FILE *out)
 		"\n"
 		"On a terminal the console edits lines and keeps their history in\n"
 		"DIR/history (up arrow recalls).\n"
+		"\n"
+		"With --role eim the PKI lives in DIR/pki (generated on first start, the layout\n"
+		"of `sgp32lab pki init`) and the eIM's registry in DIR/lab.db.  It prints its\n"
+		"endpoints, one per line: `eim id ID`, `eim esipa URL`, `eim api URL`,\n"
+		"`eim pki DIR`, and serves until Ctrl-C or SIGTERM.  A scenario tests your IPA\n"
+		"against it, or (`pki load dir=DIR/pki` and `lab eim=URL eim-id=ID`) the\n"
+		"lab's IPA and eUICC against your eIM the other way round.\n"
 		"\n"
 		"In the console, `lab roles=euicc,ipa,smdp,smds,eim devices=N` brings those\n"
 		"simulated roles up on 127.0.0.1 (ephemeral ports) and the scenario steps\n"
@@ -197,7 +215,7 @@ static void console_closed(struct console *c)
 	c->closed = true;
 	console_edit_free(c->edit);
 	c->edit = NULL;
-	if (!c->euicc) {
+	if (!c->euicc && !c->eim) {
 		event_base_loopexit(c->base, NULL);
 		return;
 	}
@@ -379,7 +397,8 @@ static int euicc_role_pki(struct serve_euicc *se, const char *dir, const char *e
 	snprintf(path, sizeof(path), "%s/pki", dir);
 	snprintf(ci, sizeof(ci), "%s/ci.pem", path);
 	if (access(ci, F_OK) < 0) {
-		struct sgp_pki_gen_opts o = { .curve = curve, .eids = &eid, .n_eids = 1 };
+		struct sgp_pki_gen_opts o = { .curve = curve, .eids = &eid, .n_eids = 1,
+					       .not_before = lab_pki_not_before() };
 
 		rc = sgp_pki_generate(&o, &se->pki);
 		if (rc == SGP_OK)
@@ -484,12 +503,19 @@ int cmd_serve(int argc, char **argv)
 		{ "vpcd", required_argument, NULL, 'p' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "curve", required_argument, NULL, 'c' },
+		{ "api", required_argument, NULL, 'a' },
+		{ "devices", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = "sgp32lab-lab";
-	const char *role = NULL, *eid = NULL, *vpcd = NULL, *listen_at = NULL;
+	const char *role = NULL, *eid = NULL, *vpcd = NULL, *listen_at = NULL, *api = NULL;
+	const char *devices = NULL;
+	char esipa_host[64] = "127.0.0.1", api_host[64] = "127.0.0.1";
+	uint16_t esipa_port = 0, api_port = 0;
+	unsigned n_devices = 1;
+	bool is_eim;
 	int curve = SGP_PKI_CURVE_NIST;
 	struct console c = { 0 };
 	struct event *sigint = NULL, *sigterm = NULL;
@@ -504,6 +530,8 @@ int cmd_serve(int argc, char **argv)
 		case 'e': eid = optarg; break;
 		case 'p': vpcd = optarg; break;
 		case 'l': listen_at = optarg; break;
+		case 'a': api = optarg; break;
+		case 'n': devices = optarg; break;
 		case 'c':
 			curve = sgp_pki_curve_parse(optarg);
 			if (curve < 0) {
@@ -520,16 +548,36 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sgp32lab serve: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (role && strcmp(role, "euicc")) {
-		fprintf(stderr, "sgp32lab serve: role '%s' is not available in this build (euicc is)\n",
-			role);
+	if (role && strcmp(role, "euicc") && strcmp(role, "eim")) {
+		fprintf(stderr, "sgp32lab serve: role '%s' is not available in this build (euicc and "
+			"eim are)\n", role);
 		return EXIT_USAGE;
 	}
-	if (!role && (eid || vpcd || listen_at)) {
-		fprintf(stderr, "sgp32lab serve: --eid, --vpcd and --listen need --role euicc\n");
+	if (!role && (eid || vpcd || listen_at || api || devices)) {
+		fprintf(stderr, "sgp32lab serve: --eid, --vpcd, --listen, --api and --devices need "
+			"--role\n");
 		return EXIT_USAGE;
 	}
-	if (role && (!eid || sgp_eid_check(eid) < 0)) {
+	is_eim = role && !strcmp(role, "eim");
+	if (is_eim && (eid || vpcd)) {
+		fprintf(stderr, "sgp32lab serve: --eid and --vpcd are options of --role euicc\n");
+		return EXIT_USAGE;
+	}
+	if (!is_eim && (api || devices)) {
+		fprintf(stderr, "sgp32lab serve: --api and --devices are options of --role eim\n");
+		return EXIT_USAGE;
+	}
+	if (is_eim && ((listen_at && parse_hostport(listen_at, esipa_host, sizeof(esipa_host),
+						     &esipa_port) < 0) ||
+		       (api && parse_hostport(api, api_host, sizeof(api_host), &api_port) < 0))) {
+		fprintf(stderr, "sgp32lab serve: --listen and --api take HOST:PORT\n");
+		return EXIT_USAGE;
+	}
+	if (devices && (step_parse_uint(devices, 10000, &n_devices) < 0 || n_devices == 0)) {
+		fprintf(stderr, "sgp32lab serve: --devices takes a number from 1 to 10000\n");
+		return EXIT_USAGE;
+	}
+	if (role && !is_eim && (!eid || sgp_eid_check(eid) < 0)) {
 		fprintf(stderr, "sgp32lab serve: --role euicc needs --eid with 32 digits and valid "
 			"check digits\n");
 		return EXIT_USAGE;
@@ -552,7 +600,12 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	printf("sgp32lab %s sandbox\n  lab folder: %s\n", PACKAGE_VERSION, dir);
-	if (role && euicc_role_start(&c, dir, eid, (enum sgp_pki_curve)curve,
+	if (is_eim && serve_eim_start(c.lab, dir, (enum sgp_pki_curve)curve, n_devices, esipa_host,
+				      esipa_port, api_host, api_port, &c.eim) < 0) {
+		rc = EXIT_FAILURE;
+		goto out;
+	}
+	if (role && !is_eim && euicc_role_start(&c, dir, eid, (enum sgp_pki_curve)curve,
 				     listen_at ? listen_at : vpcd ? vpcd : "127.0.0.1:35963",
 				     listen_at != NULL) < 0) {
 		rc = EXIT_FAILURE;
@@ -606,6 +659,7 @@ int cmd_serve(int argc, char **argv)
 out:
 	console_edit_free(c.edit);
 	euicc_role_stop(c.euicc);
+	serve_eim_stop(c.eim);
 	if (c.lab)
 		step_tables_teardown(c.lab);
 	lab_free(c.lab);

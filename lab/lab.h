@@ -23,7 +23,6 @@ struct lab_euicc;
 struct lab_local_eim;
 struct lab_rsp;
 struct lab_eim;
-struct lab_eim_api;
 struct lab_devices;
 struct sgp_store;
 
@@ -40,6 +39,10 @@ struct lab {
 	unsigned devices;
 	uint32_t roles;		/* LAB_ROLE_* bits declared by `lab roles=` */
 	bool declared;		/* a `lab` line was seen */
+	/* `lab eim=URL eim-id=ID`: the user's eIM replaces the simulated one
+	 * (lab/steps_eim.c); empty: none */
+	char eim_url[256];
+	char eim_id[129];
 
 	/* the lab's database: ":memory:" for a scenario run, DIR/lab.db for
 	 * the sandbox; opened on first use (lab_store()) */
@@ -52,7 +55,6 @@ struct lab {
 	struct lab_local_eim *local_eim;
 	struct lab_rsp *rsp;
 	struct lab_eim *eim;
-	struct lab_eim_api *eim_api;	/* lab/steps_eim_ops.c */
 	struct lab_devices *ipads;
 };
 

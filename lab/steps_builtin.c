@@ -3,6 +3,7 @@
 #include "lab/lab.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/http/http.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,10 @@ static int parse_roles(const char *list, uint32_t *mask, char *err, size_t errle
 
 static int lab_check(const struct scn_step *st, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "roles", "curve", "devices", NULL };
-	const char *v;
-	uint32_t mask;
+	static const char *const keys[] = { "roles", "curve", "devices", "eim", "eim-id", NULL };
+	const char *v, *id = step_arg(st, "eim-id");
+	struct http_url u;
+	uint32_t mask = 0;
 	unsigned n;
 
 	if (step_check_keys(st, 1, keys, err, errlen) < 0)
@@ -62,6 +64,26 @@ static int lab_check(const struct scn_step *st, char *err, size_t errlen)
 	}
 	if ((v = step_arg(st, "roles")) && parse_roles(v, &mask, err, errlen) < 0)
 		return -1;
+	/* an external eIM (issue 6): the user's implementation at URL */
+	v = step_arg(st, "eim");
+	if (!v != !id) {
+		snprintf(err, errlen, "eim=URL and eim-id=ID go together (the external eIM)");
+		return -1;
+	}
+	if (v && (http_url_parse(v, &u) < 0 || strlen(v) >= sizeof(((struct lab *)0)->eim_url))) {
+		snprintf(err, errlen, "eim= must be the eIM's ESipa URL, e.g. "
+			 "https://127.0.0.1:8443/gsma/rsp2/asn1");
+		return -1;
+	}
+	if (id && (!id[0] || strlen(id) > 128)) {
+		snprintf(err, errlen, "eim-id= is the eIM's eimId, 1 to 128 characters");
+		return -1;
+	}
+	if (v && (mask & (1u << LAB_ROLE_EIM))) {
+		snprintf(err, errlen, "roles=...eim and eim=URL exclude each other: the eIM is "
+			 "either simulated or external");
+		return -1;
+	}
 	return 0;
 }
 
@@ -82,6 +104,11 @@ static enum step_result lab_run(struct lab *lab, const struct scn_step *st, stru
 	if ((v = step_arg(st, "roles")) && parse_roles(v, &lab->roles, err, sizeof(err)) < 0) {
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
+	}
+	if ((v = step_arg(st, "eim"))) {
+		snprintf(lab->eim_url, sizeof(lab->eim_url), "%s", v);
+		snprintf(lab->eim_id, sizeof(lab->eim_id), "%s", step_arg(st, "eim-id"));
+		step_msg(ctx, "external eIM %s at %s", lab->eim_id, lab->eim_url);
 	}
 	return STEP_OK;
 }
@@ -150,8 +177,9 @@ static enum step_result clock_run(struct lab *lab, const struct scn_step *st, st
 static const struct step_def builtin_defs[] = {
 	{
 		.keyword = "lab",
-		.usage = "lab [roles=ROLE,...] [curve=nist|brp] [devices=N]",
-		.help = "Declare the lab: simulated roles, the PKI's curve, the number of devices.",
+		.usage = "lab [roles=ROLE,...] [curve=nist|brp] [devices=N] [eim=URL eim-id=ID]",
+		.help = "Declare the lab: simulated roles, the PKI's curve, the number of devices; "
+			"eim=: the IPAs poll an external eIM (yours) instead of the simulated one.",
 		.check = lab_check, .run = lab_run,
 	},
 	{

@@ -27,7 +27,6 @@
 #include "lab/lab_rsp.h"
 #include "lab/step_ctx.h"
 #include "core/err.h"
-#include "eim/api.h"
 #include "eim/eim.h"
 #include "sim/euicc.h"
 
@@ -35,10 +34,6 @@
 #include <string.h>
 
 #define MAX_DEVICES LAB_MAX_DEVICES
-
-struct lab_eim_api {
-	struct eim_api *api;
-};
 
 /* The eIM and the EID of device @N (argv[2]). */
 static struct eim_server *eim_and_eid(struct lab *lab, const struct scn_step *st,
@@ -266,46 +261,15 @@ static int api_check(const struct scn_step *st, char *err, size_t errlen)
 static enum step_result api_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
 {
 	char err[256] = "";
-	struct eim_server *s = lab_eim_server(lab, err, sizeof(err));
-	struct lab_eim_api *a = lab->eim_api;
-	int rc = 0;
+	uint16_t port = 0;
 
 	(void)st;
-	if (!s) {
+	if (lab_eim_api_port(lab, &port, err, sizeof(err)) < 0) {
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
 	}
-	if (!a) {
-		struct http_tls_cfg tls = { .cert_file = lab_eim_tls_cert(lab),
-					    .key_file = lab_eim_tls_key(lab) };
-		struct http_server_cfg cfg = { .name = "eim-api", .addr = "127.0.0.1", .tls = &tls };
-
-		a = calloc(1, sizeof(*a));
-		if (!a) {
-			step_msg(ctx, "out of memory");
-			return STEP_FAIL;
-		}
-		a->api = eim_api_new(lab->base, s, &cfg, &rc);
-		if (!a->api) {
-			free(a);
-			step_msg(ctx, "cannot start the operator API: %s", sgp_strerror(rc));
-			return STEP_FAIL;
-		}
-		lab->eim_api = a;
-	}
-	step_msg(ctx, "https://127.0.0.1:%u/api/v1", eim_api_port(a->api));
+	step_msg(ctx, "https://127.0.0.1:%u/api/v1", port);
 	return STEP_OK;
-}
-
-static void api_teardown(struct lab *lab)
-{
-	struct lab_eim_api *a = lab->eim_api;
-
-	if (!a)
-		return;
-	eim_api_free(a->api);
-	free(a);
-	lab->eim_api = NULL;
 }
 
 /* --- expect eim @N ... --- */
@@ -509,5 +473,4 @@ static const struct step_def eim_ops_defs[] = {
 const struct step_table steps_eim_ops = {
 	.defs = eim_ops_defs,
 	.count = sizeof(eim_ops_defs) / sizeof(eim_ops_defs[0]),
-	.teardown = api_teardown,
 };

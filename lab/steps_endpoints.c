@@ -72,10 +72,9 @@ static enum step_result endpoints_run(struct lab *lab, const struct scn_step *st
 		add(out, sizeof(out), "\n  eIM     %s (ESipa); `eim api` starts its operator API", url);
 	}
 	for (unsigned i = 1; i <= lab->devices && (lab->roles & (1u << LAB_ROLE_EUICC)); i++) {
-		char digits[31], eid[SGP_EID_LEN + 1];
+		char eid[SGP_EID_LEN + 1];
 
-		snprintf(digits, sizeof(digits), "89001012%022u", i);
-		sgp_eid_complete(digits, eid);
+		lab_device_eid(i, eid);
 		add(out, sizeof(out), "\n  device @%u  EID %s", i, eid);
 	}
 	add(out, sizeof(out), "\n  PKI     %s (trust anchor %s/ci.pem)", dir, dir);

@@ -78,6 +78,23 @@ static struct lab_pki *lab_pki_state(struct lab *lab)
 	return lab->pki;
 }
 
+time_t lab_pki_not_before(void)
+{
+	time_t epoch = (time_t)(LAB_EPOCH_MS / 1000), now = time(NULL);
+
+	return (now < epoch ? now : epoch) - 86400;
+}
+
+void lab_device_eid(unsigned device, char eid[SGP_EID_LEN + 1])
+{
+	char digits[31];
+
+	/* stable EIDs, so scenarios can name them: the EUM prefix, the device
+	 * number, the check digits */
+	snprintf(digits, sizeof(digits), "89001012%022u", device);
+	sgp_eid_complete(digits, eid);
+}
+
 /* Generate the lab's PKI (one eUICC certificate per device) and save it. */
 static int lab_pki_generate(struct lab *lab, const char *curve, const char *const *eids,
 			    size_t n_eids, char *err, size_t errlen)
@@ -101,16 +118,12 @@ static int lab_pki_generate(struct lab *lab, const char *curve, const char *cons
 		if (!gen)
 			return SGP_ERR_NOMEM;
 		for (unsigned i = 0; i < lab->devices; i++) {
-			char digits[31];
 			gen[i] = malloc(SGP_EID_LEN + 1);
 			if (!gen[i]) {
 				rc = SGP_ERR_NOMEM;
 				goto out;
 			}
-			/* stable EIDs, so scenarios can name them: the EUM
-			 * prefix, the device number, the check digits */
-			snprintf(digits, sizeof(digits), "89001012%022u", i + 1);
-			sgp_eid_complete(digits, gen[i]);
+			lab_device_eid(i + 1, gen[i]);
 		}
 		o.eids = (const char *const *)gen;
 		o.n_eids = lab->devices;
@@ -150,10 +163,9 @@ static int lab_pki_reload(struct lab *lab, struct lab_pki *lp, char *err, size_t
 	rc = sgp_pki_load(lp->dir, sgp_pki_curve_parse(lab->curve) == SGP_PKI_CURVE_BRP ?
 			  SGP_PKI_CURVE_BRP : SGP_PKI_CURVE_NIST, &lp->pki);
 	for (size_t i = sgp_pki_euicc_count(lp->pki); rc == SGP_OK && i < lab->devices; i++) {
-		char digits[31], eid[SGP_EID_LEN + 1];
+		char eid[SGP_EID_LEN + 1];
 
-		snprintf(digits, sizeof(digits), "89001012%022zu", i + 1);
-		sgp_eid_complete(digits, eid);
+		lab_device_eid((unsigned)i + 1, eid);
 		rc = sgp_pki_add_euicc(lp->pki, eid);
 		if (rc == SGP_OK)
 			rc = sgp_pki_save(lp->pki, lp->dir, true);
