@@ -174,8 +174,14 @@ static int build(struct page *p)
 				*colon = '\0';
 			other = ip;
 		}
-		m->from = e->response ? other : self;
-		m->to = e->response ? self : other;
+		/* a server receives requests and sends answers */
+		if ((e->kind == TRACE_HTTP_SERVER) != e->response) {
+			m->from = other;
+			m->to = self;
+		} else {
+			m->from = self;
+			m->to = other;
+		}
 		trace_classify(e, m->req, &ctx, m->iface, sizeof(m->iface), m->fn, sizeof(m->fn));
 		p->n++;
 	}
@@ -225,11 +231,25 @@ static const char style[] =
 	".meta{color:#666;font-size:12px}"
 	"h3.scn{font-size:1em;background:#f4f4f4;padding:4px}";
 
+/* SW1 SW2 of an APDU answer, -1 if none. */
+static int apdu_sw(const struct trace_event *e)
+{
+	if (e->kind != TRACE_APDU || !e->response || e->body_len < 2 ||
+	    e->body_len < e->full_len || (e->req >= 0 && trace_event_at((size_t)e->req) &&
+					  trace_event_at((size_t)e->req)->full_len == 1))
+		return -1;
+	return e->body[e->body_len - 2] << 8 | e->body[e->body_len - 1];
+}
+
 static void arrow_label(FILE *f, const struct msg *m)
 {
+	int sw = apdu_sw(m->ev);
+
 	esc(f, m->iface);
 	fputc(' ', f);
 	esc(f, m->fn);
+	if (sw >= 0 && sw != 0x9000)
+		fprintf(f, " %04X", (unsigned)sw);
 	if (m->ev->response && m->ev->kind != TRACE_APDU) {
 		if (m->ev->status)
 			fprintf(f, " %d", m->ev->status);
@@ -388,8 +408,10 @@ static void json_block(FILE *f, const struct page *p, const char *title)
 		jstr(f, m->iface);
 		fputs(",\"function\":", f);
 		jstr(f, m->fn);
+		/* status: the HTTP status, or an APDU answer's SW1 SW2 */
 		fprintf(f, ",\"response\":%s,\"status\":%d,\"bytes\":%zu}",
-			m->ev->response ? "true" : "false", m->ev->status, m->ev->full_len);
+			m->ev->response ? "true" : "false",
+			apdu_sw(m->ev) >= 0 ? apdu_sw(m->ev) : m->ev->status, m->ev->full_len);
 	}
 	fputs("]}</script>\n", f);
 }
