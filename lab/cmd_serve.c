@@ -119,6 +119,13 @@ static void console_step_done(struct step_ctx *ctx, bool ok)
 
 	printf("%s%s%s\n", ok ? "ok" : "FAIL", ctx->msg[0] ? ": " : "", ctx->msg);
 	fflush(stdout);
+	if (trace_enabled()) {
+		char outcome[sizeof(ctx->msg) + 8];
+
+		snprintf(outcome, sizeof(outcome), "%s%s%s", ok ? "ok" : "FAIL",
+			 ctx->msg[0] ? ": " : "", ctx->msg);
+		trace_mark_outcome(outcome);
+	}
 	step_over(c);
 	/* ctx stays with the console until exit: a late answer may still
 	 * name it (see step_ctx.h) */

@@ -37,7 +37,8 @@ struct page {
 	int n_part;
 	/* our client connections' addresses, and the server each one reached */
 	struct link {
-		const char *local;
+		const char *local;	/* the client's ip:port */
+		unsigned port;		/* the port it called */
 		const char *server;
 	} *links;
 	size_t n_links;
@@ -45,18 +46,60 @@ struct page {
 	size_t n_marks;
 };
 
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, at most U+10FFFF), 0 if there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned min, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2, min = 0x80, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, min = 0x800, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, min = 0x10000, cp = c & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+/* Bytes that are not text (malformed UTF-8, control characters) become
+ * U+FFFD, so the page stays well-formed whatever a peer sent. */
 void trace_html_escape(FILE *f, const char *s, size_t len)
 {
+	const unsigned char *u = (const unsigned char *)s;
+
 	for (size_t i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		case '\0': fputs("\\0", f); break;
-		default: fputc(s[i], f);
+		size_t n;
+
+		switch (u[i]) {
+		case '&': fputs("&amp;", f); continue;
+		case '<': fputs("&lt;", f); continue;
+		case '>': fputs("&gt;", f); continue;
+		case '"': fputs("&quot;", f); continue;
+		case '\'': fputs("&#39;", f); continue;
+		case '\n': case '\t': case '\r': fputc(u[i], f); continue;
 		}
+		n = u[i] < 0x20 || u[i] == 0x7F ? 0 : utf8_seq(u + i, len - i);
+		if (!n) {
+			fputs("&#xFFFD;", f);
+			continue;
+		}
+		fwrite(u + i, 1, n, f);
+		i += n - 1;
 	}
 }
 
@@ -67,15 +110,22 @@ static void esc(FILE *f, const char *s)
 
 void trace_json_escape(FILE *f, const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	const unsigned char *u = (const unsigned char *)s;
 
-		if (c == '"' || c == '\\')
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = u[i];
+		size_t n;
+
+		if (c == '"' || c == '\\') {
 			fprintf(f, "\\%c", c);
-		else if (c == '<' || c == '>' || c == '&' || c < 0x20 || c == 0x7F)
+		} else if (c == '<' || c == '>' || c == '&' || c < 0x20 || c == 0x7F) {
 			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+		} else if (!(n = utf8_seq(u + i, len - i))) {
+			fputs("\\ufffd", f);	/* not UTF-8: JSON text must be */
+		} else {
+			fwrite(u + i, 1, n, f);
+			i += n - 1;
+		}
 	}
 }
 
@@ -97,12 +147,33 @@ static int participant(struct page *p, const char *name)
 	return p->n_part++;
 }
 
-static const char *link_server(const struct page *p, const char *local)
+static unsigned port_of(const char *addr)
+{
+	const char *c = strrchr(addr, ':');
+
+	return c ? (unsigned)strtoul(c + 1, NULL, 10) : 0;
+}
+
+/* The connection from local to port (an ephemeral port may come back
+ * later in a long run, for another connection: the called port tells
+ * them apart), NULL if none of our clients made it. */
+static struct link *link_find(const struct page *p, const char *local, unsigned port)
 {
 	for (size_t i = 0; local[0] && i < p->n_links; i++)
-		if (!strcmp(p->links[i].local, local))
-			return p->links[i].server ? p->links[i].server : "";
+		if (p->links[i].port == port && !strcmp(p->links[i].local, local))
+			return &p->links[i];
 	return NULL;
+}
+
+/* Name of the server a client event reached ("" if it is not ours), or
+ * NULL for a server event whose client is not ours. */
+static const char *link_server(const struct page *p, const struct trace_event *e)
+{
+	const struct link *l = e->kind == TRACE_HTTP_CLIENT ?
+		link_find(p, e->local, port_of(e->peer)) :
+		link_find(p, e->peer, port_of(e->local));
+
+	return !l ? NULL : l->server ? l->server : "";
 }
 
 /* Pass 1: our clients' connections; then the servers they reached. */
@@ -114,15 +185,19 @@ static int collect_links(struct page *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct trace_event *e = trace_event_at(i);
 
-		if (e->kind == TRACE_HTTP_CLIENT && e->local[0] && !link_server(p, e->local))
-			p->links[p->n_links++].local = e->local;
+		if (e->kind == TRACE_HTTP_CLIENT && e->local[0] &&
+		    !link_find(p, e->local, port_of(e->peer))) {
+			p->links[p->n_links].local = e->local;
+			p->links[p->n_links++].port = port_of(e->peer);
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct trace_event *e = trace_event_at(i);
+		struct link *l;
 
-		for (size_t k = 0; e->kind == TRACE_HTTP_SERVER && k < p->n_links; k++)
-			if (!strcmp(p->links[k].local, e->peer))
-				p->links[k].server = e->name;
+		if (e->kind == TRACE_HTTP_SERVER &&
+		    (l = link_find(p, e->peer, port_of(e->local))))
+			l->server = e->name;
 	}
 	return SGP_OK;
 }
@@ -146,7 +221,7 @@ static int build(struct page *p)
 		struct msg *m = &p->m[p->n];
 		const char *self = e->name, *other = e->peer;
 
-		if (e->kind == TRACE_HTTP_SERVER && link_server(p, e->peer))
+		if (e->kind == TRACE_HTTP_SERVER && link_server(p, e))
 			continue;	/* the client's record of it is kept */
 		m->ev = e;
 		m->req = e->response ? trace_event_at((size_t)e->req) : NULL;
@@ -158,7 +233,7 @@ static int build(struct page *p)
 		}
 		m->scenario = scenario;
 		if (e->kind == TRACE_HTTP_CLIENT) {
-			const char *srv = link_server(p, e->local);
+			const char *srv = link_server(p, e);
 
 			if (srv && *srv)
 				other = srv;

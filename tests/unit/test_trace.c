@@ -103,6 +103,21 @@ START_TEST(test_escaping)
 	fclose(f);
 	ck_assert_str_eq(buf, "\\u003c/script\\u003e\\\"\\\\\\u000a");
 	free(buf);
+	/* bytes that are not UTF-8 text (a stray continuation byte, an
+	 * overlong form, a surrogate, a cut sequence, a control character)
+	 * are replaced; well-formed text stays */
+	f = open_memstream(&buf, &len);
+	trace_html_escape(f, "a" "\x80" "b" "\xC0\xAF" "c" "\xED\xA0\x80" "d" "\x01" "\xC3\xA9"
+			  "\xE2\x82", 15);
+	fclose(f);
+	ck_assert_str_eq(buf, "a&#xFFFD;b&#xFFFD;&#xFFFD;c&#xFFFD;&#xFFFD;&#xFFFD;d&#xFFFD;\xC3\xA9"
+			 "&#xFFFD;&#xFFFD;");
+	free(buf);
+	f = open_memstream(&buf, &len);
+	trace_json_escape(f, "\xFF\xC3\xA9", 3);
+	fclose(f);
+	ck_assert_str_eq(buf, "\\ufffd\xC3\xA9");
+	free(buf);
 
 	trace_start(0);
 	trace_mark("scenario \"<one>\"");
