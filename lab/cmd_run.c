@@ -3,7 +3,9 @@
 #include "lab/commands.h"
 #include "lab/lab.h"
 #include "lab/runner.h"
+#include "core/err.h"
 #include "core/log.h"
+#include "core/trace/trace.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +27,11 @@ static void run_usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  --junit FILE        write a JUnit XML report to FILE\n"
+		"  --trace FILE        write every message that crossed a socket (HTTP\n"
+		"                      requests and answers, APDUs), decoded, with a\n"
+		"                      sequence diagram per scenario, as one self-contained\n"
+		"                      HTML page (opens offline); for Wireshark, set\n"
+		"                      SSLKEYLOGFILE=FILE to log the TLS keys of the run\n"
 		"  -v, --verbose       show the models' log (repeat for debug detail)\n"
 		"  --keep              keep each scenario's work folder (PKI, database) and print it\n"
 		"  --step-timeout MS   real-time limit of a single step (default 30000)\n"
@@ -151,10 +158,24 @@ static void list_print(const struct scn_list *l)
 	printf("%zu scenario%s\n", l->n, l->n == 1 ? "" : "s");
 }
 
+/* The scenario's outcome on its separator in the trace. */
+static void trace_outcome(const struct scn_result *r)
+{
+	char buf[600];
+
+	if (!trace_enabled())
+		return;
+	snprintf(buf, sizeof(buf), "%s%s%s",
+		 r->outcome == SCN_PASSED ? "PASS" : r->outcome == SCN_FAILED ? "FAIL" : "SKIP",
+		 r->message ? ": " : "", r->message ? r->message : "");
+	trace_mark_outcome(buf);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "junit", required_argument, NULL, 'j' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "step-timeout", required_argument, NULL, 't' },
@@ -164,7 +185,8 @@ int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct runner_opts o = { .step_timeout_ms = 30000, .out = stdout };
-	const char *junit = NULL;
+	const char *junit = NULL, *trace = NULL;
+	FILE *trace_file = NULL;
 	struct scn_list l = { 0 };
 	struct scn_result *res = NULL;
 	unsigned passed = 0, failed = 0, skipped = 0;
@@ -176,6 +198,7 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': junit = optarg; break;
+		case 'T': trace = optarg; break;
 		case 'v': verbose++; break;
 		case 'k': o.keep_workdir = true; break;
 		case 't':
@@ -222,8 +245,17 @@ int cmd_run(int argc, char **argv)
 	res = calloc(l.n, sizeof(*res));
 	if (!res)
 		goto out;
+	if (trace && !(trace_file = fopen(trace, "w"))) {
+		fprintf(stderr, "sgp32lab run: cannot write the trace %s: %s\n", trace,
+			strerror(errno));
+		goto out;
+	}
+	if (trace_file)
+		trace_start(0);
 	for (size_t i = 0; i < l.n; i++) {
+		trace_mark(l.v[i]->name);
 		runner_run(&o, l.v[i], &res[i]);
+		trace_outcome(&res[i]);
 		passed += res[i].outcome == SCN_PASSED;
 		failed += res[i].outcome == SCN_FAILED;
 		skipped += res[i].outcome == SCN_SKIPPED;
@@ -237,11 +269,26 @@ int cmd_run(int argc, char **argv)
 		       res[i].message ? "  " : "", res[i].message ? res[i].message : "");
 	printf("scenarios: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	rc = failed ? 1 : 0;
+	if (trace_file) {
+		int trc = trace_html_write(trace_file, "sgp32lab run");
+
+		trace_stop();
+		if (fclose(trace_file) != 0 && trc == 0)
+			trc = SGP_ERR_IO;
+		trace_file = NULL;
+		if (trc < 0) {
+			fprintf(stderr, "sgp32lab run: cannot write the trace %s: %s\n", trace,
+				sgp_strerror(trc));
+			rc = EXIT_USAGE;
+		}
+	}
 	if (junit && junit_write(junit, res, l.n, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sgp32lab run: cannot write the JUnit report: %s\n", err);
 		rc = EXIT_USAGE;
 	}
 out:
+	if (trace_file)
+		fclose(trace_file);
 	for (size_t i = 0; res && i < l.n; i++)
 		runner_result_free(&res[i]);
 	free(res);

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/pki/pki.h"
 #include "core/store/store.h"
+#include "core/trace/trace.h"
 #include "sim/card.h"
 #include "sim/card_vpcd.h"
 #include "sim/euicc.h"
@@ -89,6 +90,10 @@ static void serve_usage(FILE *out)
 		"                    PKI (default 1)\n"
 		"  --curve nist|brp  curve of a new lab PKI (default nist); an existing one keeps\n"
 		"                    its own\n"
+		"  --trace FILE      on exit, write every message that crossed a socket\n"
+		"                    (HTTP, APDUs), decoded, with a sequence diagram, as one\n"
+		"                    self-contained HTML page; for Wireshark, set\n"
+		"                    SSLKEYLOGFILE=FILE to log the TLS keys\n"
 		"  -v, --verbose     show the models' log (repeat for debug detail)\n"
 		"  -h, --help        show this help\n"
 		"\n"
@@ -143,6 +148,13 @@ static void console_step_done(struct step_ctx *ctx, bool ok)
 
 	printf("%s%s%s\n", ok ? "ok" : "FAIL", ctx->msg[0] ? ": " : "", ctx->msg);
 	fflush(stdout);
+	if (trace_enabled()) {
+		char outcome[sizeof(ctx->msg) + 8];
+
+		snprintf(outcome, sizeof(outcome), "%s%s%s", ok ? "ok" : "FAIL",
+			 ctx->msg[0] ? ": " : "", ctx->msg);
+		trace_mark_outcome(outcome);
+	}
 	step_over(c);
 	/* ctx stays with the console until exit: a late answer may still
 	 * name it (see step_ctx.h) */
@@ -205,6 +217,7 @@ static void console_line(struct console *c, char *line)
 	ctx->next_owned = c->ctx;
 	c->ctx = ctx;
 	c->busy = true;
+	trace_mark(line);	/* the trace groups messages by console step */
 	step_start(c->lab, &c->step, ctx);
 }
 
@@ -505,11 +518,13 @@ int cmd_serve(int argc, char **argv)
 		{ "curve", required_argument, NULL, 'c' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "devices", required_argument, NULL, 'n' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = "sgp32lab-lab";
+	const char *dir = "sgp32lab-lab", *trace = NULL;
+	FILE *trace_file = NULL;
 	const char *role = NULL, *eid = NULL, *vpcd = NULL, *listen_at = NULL, *api = NULL;
 	const char *devices = NULL;
 	char esipa_host[64] = "127.0.0.1", api_host[64] = "127.0.0.1";
@@ -539,6 +554,7 @@ int cmd_serve(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'T': trace = optarg; break;
 		case 'v': verbose++; break;
 		case 'h': serve_usage(stdout); return 0;
 		default: serve_usage(stderr); return EXIT_USAGE;
@@ -590,8 +606,15 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sgp32lab serve: cannot create %s: %s\n", dir, strerror(errno));
 		return EXIT_USAGE;
 	}
+	if (trace && !(trace_file = fopen(trace, "w"))) {
+		fprintf(stderr, "sgp32lab serve: cannot write the trace %s: %s\n", trace,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
 	log_set_level_all(verbose >= 2 ? LOGL_DEBUG : verbose ? LOGL_INFO : LOGL_NOTICE);
 	signal(SIGPIPE, SIG_IGN);
+	if (trace_file)
+		trace_start(0);
 
 	c.base = event_base_new();
 	c.lab = c.base ? lab_new(c.base, false, dir) : NULL;
@@ -682,5 +705,19 @@ out:
 		event_free(sigterm);
 	if (c.base)
 		event_base_free(c.base);
+	if (trace_file) {
+		int trc = trace_html_write(trace_file, "sgp32lab serve");
+
+		trace_stop();
+		if (fclose(trace_file) != 0 && trc == 0)
+			trc = SGP_ERR_IO;
+		if (trc < 0) {
+			fprintf(stderr, "sgp32lab serve: cannot write the trace %s: %s\n", trace,
+				sgp_strerror(trc));
+			rc = EXIT_FAILURE;
+		} else {
+			printf("  trace written to %s\n", trace);
+		}
+	}
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* sgp32lab: the lab object — event loop, clock and work folder */
 #include "lab/lab.h"
 #include "core/clock.h"
+#include "core/trace/trace.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/store/store.h"
@@ -53,6 +54,8 @@ struct lab *lab_new(struct event_base *base, bool simulated_clock, const char *w
 		lab_free(lab);
 		return NULL;
 	}
+	/* traced messages carry the time of the lab they belong to */
+	trace_set_clock(lab->clock);
 	return lab;
 }
 
@@ -89,6 +92,7 @@ void lab_free(struct lab *lab)
 	if (lab->workdir && !lab->keep_workdir)
 		nftw(lab->workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(lab->workdir);
+	trace_clock_gone(lab->clock);
 	sgp_clock_free(lab->clock);
 	free(lab);
 }

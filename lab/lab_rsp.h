@@ -45,7 +45,8 @@ struct lab_rsp {
 	char smdp_address[64];
 	struct smds *smds;
 	char smds_address[64];
-	struct http_client *http;	/* ES2+ (operator) and ES9+ (IPAs) clients share it */
+	struct http_client *http;	/* the operator's ES2+ client */
+	struct http_client *ipa_http;	/* the IPAs' ES9+, ES11 and ESipa client */
 	struct http_tls_cfg tls_client;
 	char ca[4200], cert[4200], key[4200];
 	struct lab_ipa_dev **ipa;

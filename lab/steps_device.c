@@ -91,7 +91,7 @@ static struct lab_device *device_get(struct lab *lab, unsigned dev, bool make, c
 		return NULL;
 	{
 		struct ipad_cfg cfg = {
-			.clock = lab->clock, .es10 = d->es10, .http = lab_rsp_state(lab)->http,
+			.clock = lab->clock, .es10 = d->es10, .http = lab_rsp_state(lab)->ipa_http,
 			.eim_url = url, .auto_return = true, .done = run_done, .arg = x,
 		};
 		char id[16];

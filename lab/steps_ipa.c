@@ -276,7 +276,7 @@ static void download_start(struct lab_ipa_dev *d)
 	const struct scn_step *st = d->st;
 	char ac[400], id[16], url[200], err[256] = "";
 	struct ipa_download_cfg cfg = {
-		.clock = d->lab->clock, .es10 = d->es10, .http = r->http,
+		.clock = d->lab->clock, .es10 = d->es10, .http = r->ipa_http,
 		.confirmation_code = step_arg(st, "cc"),
 		.tac = { 0x35, 0x29, 0x06, 0x11 },
 		.done = download_done, .arg = d, .id = id,
@@ -383,7 +383,7 @@ static void discover_start(struct lab_ipa_dev *d)
 	struct lab_rsp *r = d->lab->rsp;
 	char id[16];
 	struct ipa_discover_cfg cfg = {
-		.clock = d->lab->clock, .es10 = d->es10, .http = r->http,
+		.clock = d->lab->clock, .es10 = d->es10, .http = r->ipa_http,
 		.smds_address = r->smds_address, .tac = { 0x35, 0x29, 0x06, 0x11 },
 		.done = discover_done, .arg = d, .id = id,
 	};

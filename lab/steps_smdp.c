@@ -45,7 +45,8 @@ struct lab_rsp *lab_rsp_state(struct lab *lab)
 struct http_client *lab_http(struct lab *lab, char *err, size_t errlen)
 {
 	struct lab_rsp *r = lab_rsp_state(lab);
-	struct http_client_cfg cfg = { .name = "lab" };
+	/* two clients, so that a trace names each end by its role */
+	struct http_client_cfg cfg = { .name = "operator" };
 	const char *dir;
 	int rc = 0;
 
@@ -61,6 +62,11 @@ struct http_client *lab_http(struct lab *lab, char *err, size_t errlen)
 	r->tls_client.ca_file = r->ca;
 	cfg.tls = &r->tls_client;
 	r->http = http_client_new(lab->base, &cfg, &rc);
+	cfg.name = "ipa";
+	if (r->http && !(r->ipa_http = http_client_new(lab->base, &cfg, &rc))) {
+		http_client_free(r->http);
+		r->http = NULL;
+	}
 	if (!r->http)
 		snprintf(err, errlen, "cannot start an HTTPS client: %s", sgp_strerror(rc));
 	return r->http;
@@ -518,6 +524,7 @@ static void smdp_teardown(struct lab *lab)
 	smdp_server_free(r->smdp);
 	smds_free(r->smds);
 	http_client_free(r->http);
+	http_client_free(r->ipa_http);
 	free(r->ipa);
 	free(r);
 	lab->rsp = NULL;

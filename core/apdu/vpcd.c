@@ -6,6 +6,7 @@
  * '02' or get ATR '04'; anything longer is an APDU. */
 #include "core/apdu/vpcd_int.h"
 #include "core/err.h"
+#include "core/trace/trace.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,7 @@ struct vpcd_reader {
 	void *cb_arg;
 	unsigned in_cb;			/* callbacks running (free is deferred) */
 	bool free_pending;
+	long trace_req;			/* the pending exchange's trace event */
 };
 
 static void reader_destroy(struct vpcd_reader *r)
@@ -153,6 +155,9 @@ static bool reader_finish(struct vpcd_reader *r, int rc, const uint8_t *data, si
 	r->cb = NULL;
 	if (!cb)
 		return true;
+	/* the IPA's side of ES10: the reader is "ipa", the card "euicc" */
+	if (trace_enabled())
+		trace_apdu(r->trace_req, "ipa", "euicc", rc == SGP_OK ? data : NULL, len);
 	r->in_cb++;
 	cb(r->cb_arg, rc, data, len);
 	r->in_cb--;
@@ -224,6 +229,7 @@ int vpcd_reader_new(struct event_base *base, const struct vpcd_endpoint *ep,
 		return SGP_ERR_NOMEM;
 	r->on_link = link;
 	r->link_arg = link_arg;
+	r->trace_req = -1;
 	r->link.who = "reader";
 	r->link.owner = r;
 	r->link.on_msg = reader_msg;
@@ -269,6 +275,9 @@ static int reader_send(struct vpcd_reader *r, const uint8_t *msg, size_t len,
 	if (r->cb || r->free_pending)
 		return SGP_ERR_STATE;
 	rc = vpcd_link_send(&r->link, msg, len);
+	r->trace_req = -1;
+	if (rc == SGP_OK && trace_enabled())
+		r->trace_req = trace_apdu(-1, "ipa", "euicc", msg, len);
 	if (rc == SGP_OK && cb) {
 		r->cb = cb;
 		r->cb_arg = arg;

@@ -13,6 +13,7 @@
 #include "core/http/http_int.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/trace/trace.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -25,10 +26,13 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct http_conn {
 	struct http_conn *next;		/* cli->conns or cli->graveyard */
@@ -42,6 +46,7 @@ struct http_conn {
 	uint16_t port;
 	struct http_call *call;		/* NULL when idle */
 	unsigned uses;
+	char local[64];			/* our "ip:port", for traces; "" until known */
 	bool closed;			/* evhttp saw the connection go down */
 	bool retired;			/* in the graveyard or being freed */
 };
@@ -60,6 +65,8 @@ struct http_call {
 	size_t len;
 	bool done;
 	bool connect_failed;
+	long trace_req;			/* the request's trace event, -1 if none */
+	char trace_local[64];
 	/* what evhttp reported */
 	int ereq_err;			/* enum evhttp_request_error + 1, 0: none */
 	int sys_err;
@@ -316,6 +323,43 @@ static void call_fail(struct http_call *call, enum http_xfer_err x, const char *
 	snprintf(call->detail, sizeof(call->detail), "%s", detail);
 }
 
+/* Our end of the connection, for traces: the server records the same
+ * exchange with this as its peer (see core/trace/trace.h). */
+static void conn_note_local(struct http_conn *c, struct http_call *call)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN];
+	evutil_socket_t fd = c->bev ? bufferevent_getfd(c->bev) : -1;
+
+	if (!c->local[0] && fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET &&
+		    inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip, sizeof(ip)))
+			snprintf(c->local, sizeof(c->local), "%s:%u", ip,
+				 (unsigned)ntohs(((struct sockaddr_in *)&ss)->sin_port));
+		else if (ss.ss_family == AF_INET6 &&
+			 inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip, sizeof(ip)))
+			snprintf(c->local, sizeof(c->local), "%s:%u", ip,
+				 (unsigned)ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	}
+	snprintf(call->trace_local, sizeof(call->trace_local), "%s", c->local);
+	trace_set_local(call->trace_req, c->local);
+}
+
+static void call_trace_answer(struct http_call *call)
+{
+	char peer[300];
+
+	snprintf(peer, sizeof(peer), "%s:%u", call->url.host, (unsigned)call->url.port);
+	if (call->res.rc < 0)
+		trace_http(TRACE_HTTP_CLIENT, call->trace_req, call->cli->name, call->trace_local,
+			   peer, NULL, NULL, 0, NULL, NULL, 0, http_xfer_err_str(call->res.xfer));
+	else
+		trace_http(TRACE_HTTP_CLIENT, call->trace_req, call->cli->name, call->trace_local,
+			   peer, NULL, NULL, call->res.status, call->res.content_type,
+			   call->res.body, call->res.body_len, NULL);
+}
+
 /* Run the user callback and free the call (never inside evhttp). */
 static void call_deliver(struct http_call *call)
 {
@@ -331,6 +375,8 @@ static void call_deliver(struct http_call *call)
 		     call->url.tls ? "https" : "http", call->url.host,
 		     (unsigned)call->url.port, call->url.path,
 		     http_xfer_err_str(call->res.xfer), call->detail);
+	if (trace_enabled() && call->trace_req >= 0)
+		call_trace_answer(call);
 	/* The client may be gone after cb(); only the call is touched. */
 	cb(&call->res, arg);
 	call_free(call);
@@ -435,6 +481,8 @@ static void req_done_cb(struct evhttp_request *ereq, void *arg)
 		return;		/* cancelled or timed out */
 	c->call = NULL;
 	call->conn = NULL;
+	if (trace_enabled())
+		conn_note_local(c, call);
 	if (ereq && evhttp_request_get_response_code(ereq) > 0) {
 		const char *conn_hdr = evhttp_find_header(evhttp_request_get_input_headers(ereq),
 							  "Connection");
@@ -499,6 +547,12 @@ static int call_start(struct http_call *call)
 	c->call = call;
 	c->uses++;
 	call->conn = c;
+	if (trace_enabled()) {
+		snprintf(host, sizeof(host), "%s:%u", call->url.host, (unsigned)call->url.port);
+		call->trace_req = trace_http(TRACE_HTTP_CLIENT, -1, cli->name, c->local, host,
+					     "POST", call->url.path, 0, call->content_type,
+					     call->body, call->len, NULL);
+	}
 	if (evhttp_make_request(c->evcon, ereq, EVHTTP_REQ_POST, call->url.path) < 0) {
 		/* evhttp freed ereq. */
 		c->call = NULL;
@@ -562,6 +616,7 @@ struct http_call *http_client_post(struct http_client *cli, const char *url,
 	call->cli = cli;
 	call->cb = cb;
 	call->arg = arg;
+	call->trace_req = -1;
 	rc = http_url_parse(url, &call->url);
 	if (rc < 0) {
 		LOGP(DHTTP, LOGL_ERROR, "%s: malformed URL '%s'", cli->name, url);

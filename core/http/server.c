@@ -8,6 +8,7 @@
 #include "core/http/http_int.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/trace/trace.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -45,6 +46,7 @@ struct http_request {
 	uint8_t *body;
 	size_t body_len;
 	char peer[64];
+	long trace_req;		/* the request's trace event, -1 if none */
 	http_abort_fn abort_fn;
 	void *abort_arg;
 };
@@ -55,6 +57,7 @@ struct http_server {
 	SSL_CTX *ssl_ctx;
 	char *name;
 	uint16_t port;
+	char local[64];		/* "addr:port" listened on, for traces */
 	unsigned request_timeout_ms;
 	struct route *routes;
 	struct http_request *pending;
@@ -133,6 +136,9 @@ static void request_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	LOGP(DHTTP, LOGL_ERROR, "%s: %s %s from %s: handler did not answer within %u ms",
 	     srv->name, r->method, r->path, r->peer, srv->request_timeout_ms);
 	srv->stats.timeouts++;
+	if (trace_enabled())
+		trace_http(TRACE_HTTP_SERVER, r->trace_req, srv->name, srv->local, r->peer,
+			   NULL, NULL, 503, "text/plain", NULL, 0, "handler timeout");
 	request_abort(r);
 	request_destroy(r);
 	send_simple(ereq, 503, "request timeout", NULL);
@@ -263,6 +269,12 @@ static void gen_cb(struct evhttp_request *ereq, void *arg)
 		evtimer_add(r->timer, &tv);
 	}
 	srv->stats.requests++;
+	r->trace_req = -1;
+	if (trace_enabled())
+		r->trace_req = trace_http(TRACE_HTTP_SERVER, -1, srv->name, srv->local, r->peer,
+					  r->method, path, 0,
+					  http_request_header(r, "Content-Type"), r->body,
+					  r->body_len, NULL);
 	LOGP(DHTTP, LOGL_DEBUG, "%s: POST %s from %s, %zu bytes", srv->name, path, r->peer,
 	     blen);
 	srv->dispatching = true;
@@ -367,6 +379,7 @@ struct http_server *http_server_new(struct event_base *base,
 		srv->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	else
 		srv->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	snprintf(srv->local, sizeof(srv->local), "%s:%u", addr, (unsigned)srv->port);
 	LOGP(DHTTP, LOGL_NOTICE, "%s: listening on %s port %u (%s)", srv->name, addr,
 	     (unsigned)srv->port, srv->ssl_ctx ? "https" : "http");
 	if (err)
@@ -515,6 +528,11 @@ int http_request_reply(struct http_request *req, int status, const char *content
 		    evhttp_add_header(h, extra->name, extra->value) < 0)
 			rc = SGP_ERR_INVAL;
 	}
+	if (trace_enabled())
+		trace_http(TRACE_HTTP_SERVER, req->trace_req, req->srv->name, req->srv->local,
+			   req->peer, NULL, NULL, rc < 0 ? 500 : status,
+			   rc < 0 ? "text/plain" : content_type, rc < 0 ? NULL : body,
+			   rc < 0 ? 0 : len, NULL);
 	request_destroy(req);
 	if (rc < 0) {
 		/* The request must still be answered, or evhttp would keep it. */
