@@ -1,18 +1,24 @@
 /* sgp32lab: scenario steps for the HTTP(S) transport (core/http)
  *
  *   http serve name=NAME [tls=on|off] [max-body=BYTES]
- *   http post name=NAME path=PATH [body=TEXT|size=BYTES] [host=HOST]
- *             [trust=lab|system|FILE] [verify=on|off]
- *             [status=CODE] [reply=TEXT] [error=KIND]
+ *   http post name=NAME|role=smdp|smds|eim path=PATH [body=TEXT|hex=HEX|size=BYTES]
+ *             [type=CONTENT-TYPE] [host=HOST] [trust=lab|system|FILE] [verify=on|off]
+ *             [status=CODE] [reply=TEXT] [contains=TEXT] [error=KIND]
  *
+ * role= posts to one of the lab's own servers instead (its TLS certificate
+ * chains to the lab CI): raw, malformed or oversized bodies, to check that a
+ * role answers them with the spec's status and changes nothing.
  * A test server answers POST /echo with the request body and POST
  * /status/CODE with that status; TLS servers use the lab PKI's DPtls
  * certificate, and clients trust the lab CI unless told otherwise (trust=system
  * uses the system trust store, trust=FILE a PEM file of CA certificates).  These
  * steps exercise the transport every role interface rides on. */
 #include "lab/lab.h"
+#include "lab/lab_eim.h"
 #include "lab/lab_pki.h"
+#include "lab/lab_rsp.h"
 #include "lab/step_ctx.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/http/http.h"
 
@@ -190,20 +196,40 @@ static enum step_result serve_run(struct lab *lab, const struct scn_step *st, st
 
 static int post_check(const struct scn_step *st, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "name", "path", "body", "size", "host", "trust",
-					    "verify", "status", "reply", "error", NULL };
+	static const char *const keys[] = { "name", "role", "path", "body", "hex", "size", "type",
+					    "host", "trust", "verify", "status", "reply", "contains",
+					    "error", NULL };
 	const char *v;
 	unsigned n;
 	bool known = false;
 
-	if (step_check_keys(st, 2, keys, err, errlen) < 0 || name_check(st, err, errlen) < 0)
+	if (step_check_keys(st, 2, keys, err, errlen) < 0)
 		return -1;
-	if (!(v = step_arg(st, "path")) || v[0] != '/') {
-		snprintf(err, errlen, "path= must start with /");
+	if ((v = step_arg(st, "role"))) {
+		if (step_arg(st, "name") || (strcmp(v, "smdp") && strcmp(v, "smds") &&
+					     strcmp(v, "eim"))) {
+			snprintf(err, errlen, "role= is smdp, smds or eim (instead of name=)");
+			return -1;
+		}
+	} else if (name_check(st, err, errlen) < 0) {
 		return -1;
 	}
-	if (step_arg(st, "body") && step_arg(st, "size")) {
-		snprintf(err, errlen, "give body= or size=, not both");
+	if (!!step_arg(st, "body") + !!step_arg(st, "hex") + !!step_arg(st, "size") > 1) {
+		snprintf(err, errlen, "give one of body=, hex= and size=");
+		return -1;
+	}
+	if ((v = step_arg(st, "hex"))) {
+		struct sgp_buf b = SGP_BUF_INIT;
+		int rc = sgp_hex_decode(v, &b);
+
+		sgp_buf_free(&b);
+		if (rc < 0) {
+			snprintf(err, errlen, "hex= must be an even number of hex digits");
+			return -1;
+		}
+	}
+	if (!(v = step_arg(st, "path")) || v[0] != '/') {
+		snprintf(err, errlen, "path= must start with /");
 		return -1;
 	}
 	if ((v = step_arg(st, "size")) && step_parse_uint(v, MAX_SIZE_ARG, &n) < 0) {
@@ -264,15 +290,49 @@ static void post_done(const struct http_result *res, void *arg)
 				  memcmp(res->body, want_reply, res->body_len))) {
 		step_done(p->ctx, false, "expected the reply '%s', got '%.*s'", want_reply,
 			  (int)(res->body_len > 64 ? 64 : res->body_len), (const char *)res->body);
+	} else if (step_arg(st, "contains") &&
+		   !memmem(res->body, res->body_len, step_arg(st, "contains"),
+			   strlen(step_arg(st, "contains")))) {
+		step_done(p->ctx, false, "the reply has no '%s': '%.*s'", step_arg(st, "contains"),
+			  (int)(res->body_len > 120 ? 120 : res->body_len), (const char *)res->body);
 	} else {
 		step_done(p->ctx, true, "HTTP %d, %zu bytes", res->status, res->body_len);
 	}
 }
 
+/* host:port of one of the lab's role servers (started on first use). */
+static int role_address(struct lab *lab, const char *role, char *out, size_t size, char *err,
+			size_t errlen)
+{
+	char url[256];
+
+	if (!strcmp(role, "smdp")) {
+		if (!lab_smdp(lab, err, errlen))
+			return -1;
+		snprintf(out, size, "%s", lab_rsp_state(lab)->smdp_address);
+	} else if (!strcmp(role, "smds")) {
+		if (!lab_smds(lab, err, errlen))
+			return -1;
+		snprintf(out, size, "%s", lab_rsp_state(lab)->smds_address);
+	} else {
+		const char *a, *e;
+
+		if (lab_eim_url(lab, url, sizeof(url), err, errlen) < 0)
+			return -1;
+		a = strstr(url, "://");
+		a = a ? a + 3 : url;
+		e = strchr(a, '/');
+		snprintf(out, size, "%.*s", (int)(e ? (size_t)(e - a) : strlen(a)), a);
+	}
+	return 0;
+}
+
 static enum step_result post_run(struct lab *lab, const struct scn_step *st, struct step_ctx *ctx)
 {
-	struct lab_http_server *s = find_server(lab, step_arg(st, "name"));
-	struct lab_http *lh = lab->http;
+	const char *role = step_arg(st, "role");
+	struct lab_http_server *s = role ? NULL : find_server(lab, step_arg(st, "name"));
+	struct lab_http *lh = http_state(lab);
+	char address[256] = "";
 	const char *trust = step_arg(st, "trust"), *host = step_arg(st, "host");
 	struct http_tls_cfg tcfg = { .no_verify = onoff(step_arg(st, "verify"), true) == 0 };
 	struct http_client_cfg ccfg = { .name = "scenario", .tls = &tcfg };
@@ -283,8 +343,16 @@ static enum step_result post_run(struct lab *lab, const struct scn_step *st, str
 	size_t len;
 	int rc = 0;
 
-	if (!s) {
+	if (role && role_address(lab, role, address, sizeof(address), err, sizeof(err)) < 0) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (!role && !s) {
 		step_msg(ctx, "no server named %s (start one with http serve)", step_arg(st, "name"));
+		return STEP_FAIL;
+	}
+	if (!lh) {
+		step_msg(ctx, "out of memory");
 		return STEP_FAIL;
 	}
 	if (lh->n_posts == sizeof(lh->posts) / sizeof(lh->posts[0])) {
@@ -315,6 +383,15 @@ static enum step_result post_run(struct lab *lab, const struct scn_step *st, str
 		if (p->body)
 			memset(p->body, 'x', size);
 		len = size;
+	} else if (step_arg(st, "hex")) {
+		struct sgp_buf b = SGP_BUF_INIT;
+
+		len = 0;
+		if (sgp_hex_decode(step_arg(st, "hex"), &b) == 0 && (p->body = malloc(b.len + 1))) {
+			memcpy(p->body, b.data, b.len);
+			len = b.len;
+		}
+		sgp_buf_free(&b);
 	} else {
 		p->body = strdup(step_arg(st, "body") ? step_arg(st, "body") : "");
 		len = p->body ? strlen(p->body) : 0;
@@ -324,9 +401,13 @@ static enum step_result post_run(struct lab *lab, const struct scn_step *st, str
 		step_msg(ctx, "cannot set up the client: %s", sgp_strerror(rc));
 		return STEP_FAIL;
 	}
-	snprintf(url, sizeof(url), "%s://%s:%u%s", s->tls ? "https" : "http",
-		 host ? host : "127.0.0.1", http_server_port(s->srv), step_arg(st, "path"));
-	if (!http_client_post(p->cli, url, "text/plain", (const uint8_t *)p->body, len, NULL, 10000,
+	if (role)
+		snprintf(url, sizeof(url), "https://%s%s", address, step_arg(st, "path"));
+	else
+		snprintf(url, sizeof(url), "%s://%s:%u%s", s->tls ? "https" : "http",
+			 host ? host : "127.0.0.1", http_server_port(s->srv), step_arg(st, "path"));
+	if (!http_client_post(p->cli, url, step_arg(st, "type") ? step_arg(st, "type") : "text/plain",
+			      (const uint8_t *)p->body, len, NULL, 10000,
 			      post_done, p, &rc)) {
 		step_msg(ctx, "cannot post to %s: %s", url, sgp_strerror(rc));
 		return STEP_FAIL;
@@ -360,8 +441,8 @@ static const struct step_def http_defs[] = {
 	},
 	{
 		.keyword = "http", .object = "post",
-		.usage = "http post name=NAME path=PATH [body=TEXT|size=N] [host=H] [trust=lab|system|FILE] [verify=on|off] [status=CODE] [reply=TEXT] [error=KIND]",
-		.help = "POST to a test server and expect a status and reply, or a transport error (connect, tls, tls-verify, timeout, toobig, protocol).",
+		.usage = "http post name=NAME|role=smdp|smds|eim path=PATH [body=TEXT|hex=HEX|size=N] [type=CT] [host=H] [trust=lab|system|FILE] [verify=on|off] [status=CODE] [reply=TEXT] [contains=TEXT] [error=KIND]",
+		.help = "POST to a test server (name=) or one of the lab's role servers (role=) and expect a status and reply, or a transport error (connect, tls, tls-verify, timeout, toobig, protocol).",
 		.check = post_check, .run = post_run,
 	},
 };

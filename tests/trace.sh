@@ -14,7 +14,7 @@ if ! command -v python3 > /dev/null 2>&1; then
 fi
 
 # an unwritable trace file is a usage error, before anything runs
-"$L" run --trace "$tmp/no/such/dir/t.html" "$SGP_SCENARIOS/download/activation-code.scn" \
+"$L" run --trace "$tmp/no/such/dir/t.html" "$SGP_SCENARIOS/smdp/download-activation-code.scn" \
 	> "$tmp/out" 2>&1
 rc=$?
 if [ "$rc" -ne 2 ] || ! grep -q "cannot write the trace" "$tmp/out"; then
@@ -24,7 +24,7 @@ if [ "$rc" -ne 2 ] || ! grep -q "cannot write the trace" "$tmp/out"; then
 fi
 echo "ok   unwritable --trace file refused"
 
-if ! "$L" run --trace "$tmp/out.html" "$SGP_SCENARIOS/download/activation-code.scn" \
+if ! "$L" run --trace "$tmp/out.html" "$SGP_SCENARIOS/smdp/download-activation-code.scn" \
 	> "$tmp/out" 2>&1; then
 	echo "FAIL: the scenario failed"
 	cat "$tmp/out"
@@ -129,7 +129,7 @@ for k, m in enumerate(msgs):
 if d["participants"][:2] != ["operator", "smdp"] or set(d["participants"]) != {
         "operator", "smdp", "ipa", "euicc"}:
     fail.append("participants %s" % d["participants"])
-if [s["name"] for s in d["scenarios"]] != ["activation-code"] or d["scenarios"][0]["outcome"] != "PASS":
+if [s["name"] for s in d["scenarios"]] != ["download-activation-code"] or d["scenarios"][0]["outcome"] != "PASS":
     fail.append("scenarios %s" % d["scenarios"])
 # the decoded content is there: an ES9+ JSON body and an ES10 value as XER
 for needle in ("&quot;transactionId&quot;", "GetEuiccChallengeResponse", "&lt;euiccChallenge&gt;"):
