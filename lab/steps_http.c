@@ -304,7 +304,7 @@ static void post_done(const struct http_result *res, void *arg)
 static int role_address(struct lab *lab, const char *role, char *out, size_t size, char *err,
 			size_t errlen)
 {
-	char url[256];
+	char url[512];
 
 	if (!strcmp(role, "smdp")) {
 		if (!lab_smdp(lab, err, errlen))
@@ -315,14 +315,18 @@ static int role_address(struct lab *lab, const char *role, char *out, size_t siz
 			return -1;
 		snprintf(out, size, "%s", lab_rsp_state(lab)->smds_address);
 	} else {
-		const char *a, *e;
+		struct http_url u;
 
 		if (lab_eim_url(lab, url, sizeof(url), err, errlen) < 0)
 			return -1;
-		a = strstr(url, "://");
-		a = a ? a + 3 : url;
-		e = strchr(a, '/');
-		snprintf(out, size, "%.*s", (int)(e ? (size_t)(e - a) : strlen(a)), a);
+		if (http_url_parse(url, &u) < 0) {
+			snprintf(err, errlen, "the eIM's URL does not parse");
+			return -1;
+		}
+		if (snprintf(out, size, "%s:%u", u.host, u.port) >= (int)size) {
+			snprintf(err, errlen, "the eIM's address is too long");
+			return -1;
+		}
 	}
 	return 0;
 }
