@@ -6,6 +6,7 @@
  * es10_sgp32_state.c (rollback, immediate enable, fallback, emergency) and
  * ipa_euicc_data.c. */
 #include "sim/sgp32_int.h"
+#include "sim/profile_ops.h"
 #include "core/der/der.h"
 #include "core/err.h"
 #include "core/pki/pki.h"
@@ -254,11 +255,6 @@ static int set_default_dp_address(struct euicc *e, const uint8_t *cmd, size_t le
 	return rc;
 }
 
-static bool bit(const BIT_STRING_t *b, int n)
-{
-	return n / 8 < b->size && (b->buf[n / 8] & (0x80 >> (n % 8)));
-}
-
 static int dup_result(long **dst, long v)
 {
 	*dst = calloc(1, sizeof(long));
@@ -290,9 +286,9 @@ static int euicc_memory_reset(struct euicc *e, const uint8_t *cmd, size_t len, s
 	rc = euicc_profile_list(e, &v, &n);
 	for (size_t i = 0; rc == SGP_OK && i < n; i++) {
 		int c = v[i].profile_class;
-		if ((c == EUICC_CLASS_OPERATIONAL && bit(o, 0)) ||
-		    (c == EUICC_CLASS_TEST && (bit(o, 1) || bit(o, 3))) ||
-		    (c == EUICC_CLASS_PROVISIONING && bit(o, 4))) {
+		if ((c == EUICC_CLASS_OPERATIONAL && bit_string_has(o, 0)) ||
+		    (c == EUICC_CLASS_TEST && (bit_string_has(o, 1) || bit_string_has(o, 3))) ||
+		    (c == EUICC_CLASS_PROVISIONING && bit_string_has(o, 4))) {
 			rc = euicc_profile_delete(e, v[i].iccid);
 			did = true;
 		}
@@ -303,11 +299,11 @@ static int euicc_memory_reset(struct euicc *e, const uint8_t *cmd, size_t len, s
 		card.has_fallback = false;
 		card.has_rollback = false;
 	}
-	if (rc == SGP_OK && bit(o, 2)) {
+	if (rc == SGP_OK && bit_string_has(o, 2)) {
 		card.default_smdp[0] = '\0';
 		did = true;
 	}
-	if (rc == SGP_OK && bit(o, 5)) {
+	if (rc == SGP_OK && bit_string_has(o, 5)) {
 		struct euicc_eim *eims = NULL;
 		size_t ne = 0;
 
@@ -321,7 +317,7 @@ static int euicc_memory_reset(struct euicc *e, const uint8_t *cmd, size_t len, s
 		if (rc == SGP_OK)
 			rc = dup_result(&rsp.resetEimResult, ne ? 0 : 1);
 	}
-	if (rc == SGP_OK && bit(o, 6)) {
+	if (rc == SGP_OK && bit_string_has(o, 6)) {
 		card.immediate_enable = false;
 		card.immediate_smdp[0] = '\0';
 		rc = dup_result(&rsp.resetImmediateEnableConfigResult, 0);

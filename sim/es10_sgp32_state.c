@@ -76,20 +76,32 @@ static int enable_iccid(struct euicc *e, const uint8_t iccid[10], enum profile_o
 	return profile_op_enable(e, &ref, false, r);
 }
 
-/* The enabled profile's ICCID, if any. */
-static int enabled_iccid(struct euicc *e, uint8_t iccid[10], bool *has)
+/* Switch to the profile iccid (fallback, emergency), noting the profile
+ * enabled before it in prev (*has_prev false: none), the one to return to. */
+static int switch_to(struct euicc *e, const uint8_t iccid[10], uint8_t prev[10], bool *has_prev,
+		     enum profile_op_result *r)
 {
 	struct euicc_profile p;
 	int rc = euicc_profile_get_enabled(e, &p);
 
-	*has = rc == SGP_OK;
-	if (rc == SGP_ERR_NOTFOUND)
-		return SGP_OK;
+	*has_prev = rc == SGP_OK;
 	if (rc == SGP_OK) {
-		memcpy(iccid, p.iccid, 10);
+		memcpy(prev, p.iccid, 10);
 		euicc_profile_release(&p);
 	}
+	if (rc == SGP_OK || rc == SGP_ERR_NOTFOUND)
+		rc = enable_iccid(e, iccid, r);
 	return rc;
+}
+
+/* Leave the profile iccid that switch_to() enabled: back to prev, or with
+ * none noted, disable iccid. */
+static int switch_back(struct euicc *e, const uint8_t iccid[10], bool has_prev,
+		       const uint8_t prev[10], enum profile_op_result *r)
+{
+	struct profile_ref ref = { .iccid = iccid };
+
+	return has_prev ? enable_iccid(e, prev, r) : profile_op_disable(e, &ref, r);
 }
 
 /* ProfileRollback: back to the profile enabled before the eIM's enable
@@ -237,9 +249,7 @@ int es10b_execute_fallback(struct euicc *e, const uint8_t *cmd, size_t len, stru
 		rsp.executeFallbackMechanismResult = ExecuteFallbackMechanismResponse__executeFallbackMechanismResult_profileNotInDisabledState;
 		goto answer;
 	}
-	rc = enabled_iccid(e, cur, &has_cur);
-	if (rc == SGP_OK)
-		rc = enable_iccid(e, fb.iccid, &r);
+	rc = switch_to(e, fb.iccid, cur, &has_cur, &r);
 	if (rc == SGP_OK) {
 		rsp.executeFallbackMechanismResult = switch_result(r);
 		if (r == PROFILE_OP_OK)
@@ -284,10 +294,7 @@ int es10b_return_from_fallback(struct euicc *e, const uint8_t *cmd, size_t len, 
 	if (rc == SGP_OK && fb.state != EUICC_PROFILE_ENABLED) {
 		rsp.returnFromFallbackResult = ReturnFromFallbackResponse__returnFromFallbackResult_commandError;
 	} else if (rc == SGP_OK) {
-		struct profile_ref ref = { .iccid = fb.iccid };
-
-		rc = card.has_fallback ? enable_iccid(e, card.fallback_iccid, &r)
-				       : profile_op_disable(e, &ref, &r);
+		rc = switch_back(e, fb.iccid, card.has_fallback, card.fallback_iccid, &r);
 		rsp.returnFromFallbackResult = switch_result(r);
 		if (rc == SGP_OK && r == PROFILE_OP_OK)
 			rc = euicc_card_get(e, &card);
@@ -327,9 +334,7 @@ int es10b_enable_emergency(struct euicc *e, const uint8_t *cmd, size_t len, stru
 		rsp.enableEmergencyProfileResult = EnableEmergencyProfileResponse__enableEmergencyProfileResult_profileNotInDisabledState;
 		goto answer;
 	}
-	rc = enabled_iccid(e, cur, &has_cur);
-	if (rc == SGP_OK)
-		rc = enable_iccid(e, em.iccid, &r);
+	rc = switch_to(e, em.iccid, cur, &has_cur, &r);
 	if (rc == SGP_OK) {
 		rsp.enableEmergencyProfileResult = switch_result(r);
 		if (r == PROFILE_OP_OK && (rc = sgp32_state_get(e, &st)) == SGP_OK) {
@@ -373,12 +378,7 @@ int es10b_disable_emergency(struct euicc *e, const uint8_t *cmd, size_t len, str
 	rc = sgp32_state_get(e, &st);
 	if (rc < 0)
 		goto answer;
-	if (st.has_emergency_return) {
-		rc = enable_iccid(e, st.emergency_return, &r);
-	} else {
-		struct profile_ref ref = { .iccid = em.iccid };
-		rc = profile_op_disable(e, &ref, &r);
-	}
+	rc = switch_back(e, em.iccid, st.has_emergency_return, st.emergency_return, &r);
 	rsp.disableEmergencyProfileResult = switch_result(r);
 	if (rc == SGP_OK && r == PROFILE_OP_OK) {
 		st.has_emergency_return = false;

@@ -386,16 +386,10 @@ static void call_event_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_call *call = arg;
 
-	if (!call->done) {
-		char d[64];
-
-		snprintf(d, sizeof(d), "no answer within the timeout");
-		call_fail(call, HTTP_XFER_TIMEOUT, d);
-	}
+	if (!call->done)
+		call_fail(call, HTTP_XFER_TIMEOUT, "no answer within the timeout");
 	call_deliver(call);
 }
-
-static int call_start(struct http_call *call);
 
 /* Classify a failure evhttp reported without a response. */
 static void classify_failure(struct http_call *call, struct http_conn *c)
