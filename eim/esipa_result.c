@@ -560,13 +560,6 @@ static int handle(struct provide_ctx *c, const EimPackageResult_t *v)
 	}
 }
 
-static int eid_of(const OCTET_STRING_t *v, char eid[SGP_EID_LEN + 1])
-{
-	if (sgp_eid_from_bcd(v->buf, (size_t)v->size, eid) || sgp_eid_check(eid))
-		return SGP_ERR_PARSE;
-	return 0;
-}
-
 int eim_record_result_tx(struct eim_server *s, const char *eid, const EimPackageResult_t *v,
 			 long *acks, size_t max, size_t *n_acks, bool *no_device)
 {
@@ -604,7 +597,7 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
 		eim_reply_provide_error(s, req, ProvideEimPackageResultResponse__provideEimPackageResultError_missingEid);
 		return;
 	}
-	if (eid_of(pr->eidValue, eid)) {
+	if (eim_eid_text(pr->eidValue->buf, (size_t)pr->eidValue->size, eid)) {
 		eim_reply_provide_error(s, req, ProvideEimPackageResultResponse__provideEimPackageResultError_invalidEid);
 		return;
 	}
