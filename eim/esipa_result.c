@@ -24,8 +24,6 @@
  * invalidEid, eidNotFound, undefinedError). */
 #include "eim/esipa_server_int.h"
 #include "eim/package.h"
-#include "core/crypto/ecdsa.h"
-#include "core/crypto/key.h"
 #include "core/der/der.h"
 #include "core/err.h"
 #include "core/ids.h"
@@ -459,10 +457,8 @@ static int handle_data(struct provide_ctx *c, const IpaEuiccDataResponse_t *v)
 static int verify_pir(struct provide_ctx *c, const SGP32_ProfileInstallationResult_t *pir)
 {
 	struct sgp_buf tbs = SGP_BUF_INIT;
-	struct sgp_key *key = NULL;
 	struct der_error de;
 	X509 *cert = NULL;
-	EVP_PKEY *pk;
 	int rc;
 
 	if (!c->d->euicc_cert.len)
@@ -471,16 +467,9 @@ static int verify_pir(struct provide_ctx *c, const SGP32_ProfileInstallationResu
 	if (!rc)
 		rc = sgp_der_encode(&asn_DEF_ProfileInstallationResultData,
 				    &pir->profileInstallationResultData, &tbs, &de);
-	if (!rc) {
-		pk = X509_get0_pubkey(cert);
-		rc = pk ? sgp_key_from_evp(pk, &key) : SGP_ERR_CRYPTO;
-	}
 	if (!rc)
-		rc = sgp_ecdsa_verify(key, tbs.data, tbs.len, pir->euiccSignPIR.buf,
-				      (size_t)pir->euiccSignPIR.size);
-	if (rc == SGP_ERR_PARSE)
-		rc = SGP_ERR_VERIFY;	/* a signature of the wrong length */
-	sgp_key_free(key);
+		rc = eim_euicc_sig_verify(cert, &tbs, pir->euiccSignPIR.buf,
+					  (size_t)pir->euiccSignPIR.size);
 	sgp_buf_free(&tbs);
 	X509_free(cert);
 	return rc;
@@ -571,13 +560,6 @@ static int handle(struct provide_ctx *c, const EimPackageResult_t *v)
 	}
 }
 
-static int eid_of(const OCTET_STRING_t *v, char eid[SGP_EID_LEN + 1])
-{
-	if (sgp_eid_from_bcd(v->buf, (size_t)v->size, eid) || sgp_eid_check(eid))
-		return SGP_ERR_PARSE;
-	return 0;
-}
-
 int eim_record_result_tx(struct eim_server *s, const char *eid, const EimPackageResult_t *v,
 			 long *acks, size_t max, size_t *n_acks, bool *no_device)
 {
@@ -615,7 +597,7 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
 		eim_reply_provide_error(s, req, ProvideEimPackageResultResponse__provideEimPackageResultError_missingEid);
 		return;
 	}
-	if (eid_of(pr->eidValue, eid)) {
+	if (eim_eid_text(pr->eidValue->buf, (size_t)pr->eidValue->size, eid)) {
 		eim_reply_provide_error(s, req, ProvideEimPackageResultResponse__provideEimPackageResultError_invalidEid);
 		return;
 	}

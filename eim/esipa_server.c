@@ -196,9 +196,9 @@ void eim_reply_provide_error(struct eim_server *s, struct http_request *req, lon
 }
 
 /* The EID of an Octet16 '5A' as 32 digits. */
-static int eid_text(const OCTET_STRING_t *v, char eid[SGP_EID_LEN + 1])
+int eim_eid_text(const uint8_t *bcd, size_t len, char eid[SGP_EID_DIGITS + 1])
 {
-	if (sgp_eid_from_bcd(v->buf, (size_t)v->size, eid) || sgp_eid_check(eid))
+	if (sgp_eid_from_bcd(bcd, len, eid) || sgp_eid_check(eid))
 		return SGP_ERR_PARSE;
 	return 0;
 }
@@ -278,7 +278,7 @@ static void get_eim_package(struct eim_server *s, struct http_request *req,
 	int rc;
 
 	memset(&msg, 0, sizeof(msg));
-	if (eid_text(&g->eidValue, eid)) {
+	if (eim_eid_text(g->eidValue.buf, (size_t)g->eidValue.size, eid)) {
 		reply_get_error(s, req, GetEimPackageResponse__eimPackageError_invalidEid);
 		return;
 	}

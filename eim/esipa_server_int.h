@@ -4,9 +4,11 @@
 #define SGP_EIM_ESIPA_SERVER_INT_H
 
 #include "eim/esipa_server.h"
+#include "core/ids.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct http_request;
 struct eim_push;
@@ -33,6 +35,9 @@ int64_t eim_server_now(const struct eim_server *s);
 void eim_reply_msg(struct eim_server *s, struct http_request *req,
 		   struct EsipaMessageFromEimToIpa *msg);
 void eim_reply_provide_error(struct eim_server *s, struct http_request *req, long code);
+/* The EID of an eidValue (Octet16 BCD), its check digits verified:
+ * SGP_ERR_PARSE otherwise (the answer's invalidEid). */
+int eim_eid_text(const uint8_t *bcd, size_t len, char eid[SGP_EID_DIGITS + 1]);
 /* ESipa.ProvideEimPackageResult (esipa_result.c) */
 void eim_provide_eim_package_result(struct eim_server *s, struct http_request *req,
 				    const struct ProvideEimPackageResult *pr);

@@ -1,5 +1,6 @@
 /* sgp32lab: the eIM's device registry and package queue (schema "eim") */
 #include "eim/registry.h"
+#include "eim/registry_int.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/store/store.h"
@@ -128,11 +129,9 @@ int eim_registry_get_device(struct sgp_store *st, const char *eid, struct eim_de
 	rc = check_eid(eid);
 	if (rc)
 		return SGP_ERR_NOTFOUND;
-	rc = sgp_store_prepare(st, "SELECT euicc_cert, association_token, next_counter,"
-			       " last_contact, notify_state_change, state_change_cause, eum_cert,"
-			       " euicc_info2, ipa_capabilities FROM eim_device WHERE eid = ?", &s);
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
+	rc = eim_reg_prepare_eid(st, "SELECT euicc_cert, association_token, next_counter,"
+				 " last_contact, notify_state_change, state_change_cause, eum_cert,"
+				 " euicc_info2, ipa_capabilities FROM eim_device WHERE eid = ?", eid, &s);
 	if (!rc)
 		rc = sgp_stmt_step(s);
 	if (rc == SGP_STORE_DONE)
@@ -171,10 +170,8 @@ int eim_registry_take_counter(struct sgp_store *st, const char *eid, long *count
 		return rc;
 	*counter = d.next_counter;
 	eim_device_release(&d);
-	rc = sgp_store_prepare(st, "UPDATE eim_device SET next_counter = next_counter + 1"
-			       " WHERE eid = ?", &s);
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
+	rc = eim_reg_prepare_eid(st, "UPDATE eim_device SET next_counter = next_counter + 1"
+				 " WHERE eid = ?", eid, &s);
 	if (!rc)
 		rc = sgp_stmt_step(s);
 	return rc < 0 ? rc : 0;
@@ -207,14 +204,32 @@ void eim_pkg_list_free(struct eim_pkg *v, size_t n)
 	free(v);
 }
 
-/* Run an UPDATE/INSERT prepared in s; SGP_ERR_NOTFOUND if no row changed. */
-static int step_changed(struct sgp_store *st, struct sgp_stmt *s, int rc)
+int eim_reg_prepare_eid(struct sgp_store *st, const char *sql, const char *eid,
+			struct sgp_stmt **s)
+{
+	int rc = sgp_store_prepare(st, sql, s);
+
+	return rc ? rc : sgp_stmt_bind_text(*s, 1, eid);
+}
+
+int eim_reg_step_changed(struct sgp_store *st, struct sgp_stmt *s, int rc, int none_err)
 {
 	if (!rc)
 		rc = sgp_stmt_step(s);
 	if (rc < 0)
 		return rc;
-	return sgp_store_changes(st) >= 1 ? 0 : SGP_ERR_NOTFOUND;
+	return sgp_store_changes(st) >= 1 ? 0 : none_err;
+}
+
+int eim_reg_count(struct sgp_stmt *s, int rc, size_t *n)
+{
+	if (!rc)
+		rc = sgp_stmt_step(s);
+	if (rc != SGP_STORE_ROW)
+		return rc < 0 ? rc : SGP_ERR_STORE;
+	*n = (size_t)sgp_stmt_column_int64(s, 0);
+	sgp_stmt_reset(s);
+	return 0;
 }
 
 int eim_registry_touch(struct sgp_store *st, const char *eid, int64_t now, bool notify,
@@ -233,7 +248,7 @@ int eim_registry_touch(struct sgp_store *st, const char *eid, int64_t now, bool 
 		rc = sgp_stmt_bind_int64(s, 3, cause);
 	if (!rc)
 		rc = sgp_stmt_bind_text(s, 4, eid);
-	return step_changed(st, s, rc);
+	return eim_reg_step_changed(st, s, rc, SGP_ERR_NOTFOUND);
 }
 
 int eim_registry_set_certs(struct sgp_store *st, const char *eid, const struct sgp_buf *euicc,
@@ -253,7 +268,7 @@ int eim_registry_set_certs(struct sgp_store *st, const char *eid, const struct s
 				       sgp_stmt_bind_null(s, 2);
 	if (!rc)
 		rc = sgp_stmt_bind_text(s, 3, eid);
-	return step_changed(st, s, rc);
+	return eim_reg_step_changed(st, s, rc, SGP_ERR_NOTFOUND);
 }
 
 int eim_registry_set_info(struct sgp_store *st, const char *eid, enum eim_device_info what,
@@ -271,7 +286,7 @@ int eim_registry_set_info(struct sgp_store *st, const char *eid, enum eim_device
 		rc = sgp_stmt_bind_blob(s, 1, der, len);
 	if (!rc)
 		rc = sgp_stmt_bind_text(s, 2, eid);
-	return step_changed(st, s, rc);
+	return eim_reg_step_changed(st, s, rc, SGP_ERR_NOTFOUND);
 }
 
 int eim_registry_eids(struct sgp_store *st, char (**v)[EIM_EID_DIGITS + 1], size_t *n)
@@ -436,22 +451,12 @@ int eim_registry_find_tid(struct sgp_store *st, const char *eid, const uint8_t *
 int eim_registry_count_delivered(struct sgp_store *st, const char *eid, int kind, size_t *n)
 {
 	struct sgp_stmt *s;
-	int rc = sgp_store_prepare(st, "SELECT COUNT(*) FROM eim_package WHERE eid = ?"
-				   " AND state = 1 AND (? < 0 OR kind = ?)", &s);
+	int rc = eim_reg_prepare_eid(st, "SELECT COUNT(*) FROM eim_package WHERE eid = ?1"
+				     " AND state = 1 AND (?2 < 0 OR kind = ?2)", eid, &s);
 
 	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
-	if (!rc)
 		rc = sgp_stmt_bind_int64(s, 2, kind);
-	if (!rc)
-		rc = sgp_stmt_bind_int64(s, 3, kind);
-	if (!rc)
-		rc = sgp_stmt_step(s);
-	if (rc != SGP_STORE_ROW)
-		return rc < 0 ? rc : SGP_ERR_STORE;
-	*n = (size_t)sgp_stmt_column_int64(s, 0);
-	sgp_stmt_reset(s);
-	return 0;
+	return eim_reg_count(s, rc, n);
 }
 
 int eim_registry_only_delivered(struct sgp_store *st, const char *eid, struct eim_pkg *out)
@@ -464,36 +469,28 @@ int eim_registry_only_delivered(struct sgp_store *st, const char *eid, struct ei
 		return rc;
 	if (n != 1)
 		return SGP_ERR_NOTFOUND;
-	rc = sgp_store_prepare(st, "SELECT " PKG_COLUMNS " WHERE eid = ? AND state = 1", &s);
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
+	rc = eim_reg_prepare_eid(st, "SELECT " PKG_COLUMNS " WHERE eid = ? AND state = 1", eid, &s);
 	return rc ? rc : one_pkg(s, out);
 }
 
 int eim_registry_data_request_open(struct sgp_store *st, const char *eid, bool *open)
 {
 	struct sgp_stmt *s;
-	int rc = sgp_store_prepare(st, "SELECT COUNT(*) FROM eim_package WHERE eid = ?"
-				   " AND kind = 1 AND state < 2", &s);
+	size_t n = 0;
+	int rc = eim_reg_prepare_eid(st, "SELECT COUNT(*) FROM eim_package WHERE eid = ?"
+				     " AND kind = 1 AND state < 2", eid, &s);
 
+	rc = eim_reg_count(s, rc, &n);
 	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
-	if (!rc)
-		rc = sgp_stmt_step(s);
-	if (rc != SGP_STORE_ROW)
-		return rc < 0 ? rc : SGP_ERR_STORE;
-	*open = sgp_stmt_column_int64(s, 0) > 0;
-	sgp_stmt_reset(s);
-	return 0;
+		*open = n > 0;
+	return rc;
 }
 
 int eim_registry_get_pkg(struct sgp_store *st, const char *eid, int64_t id, struct eim_pkg *out)
 {
 	struct sgp_stmt *s;
-	int rc = sgp_store_prepare(st, "SELECT " PKG_COLUMNS " WHERE eid = ? AND id = ?", &s);
+	int rc = eim_reg_prepare_eid(st, "SELECT " PKG_COLUMNS " WHERE eid = ? AND id = ?", eid, &s);
 
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
 	if (!rc)
 		rc = sgp_stmt_bind_int64(s, 2, id);
 	return rc ? rc : one_pkg(s, out);
@@ -502,15 +499,11 @@ int eim_registry_get_pkg(struct sgp_store *st, const char *eid, int64_t id, stru
 int eim_registry_next_queued(struct sgp_store *st, const char *eid, int kind, struct eim_pkg *out)
 {
 	struct sgp_stmt *s;
-	int rc = sgp_store_prepare(st, "SELECT " PKG_COLUMNS " WHERE eid = ? AND state = 0"
-				   " AND (? < 0 OR kind = ?) ORDER BY id LIMIT 1", &s);
+	int rc = eim_reg_prepare_eid(st, "SELECT " PKG_COLUMNS " WHERE eid = ?1 AND state = 0"
+				     " AND (?2 < 0 OR kind = ?2) ORDER BY id LIMIT 1", eid, &s);
 
 	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
-	if (!rc)
 		rc = sgp_stmt_bind_int64(s, 2, kind);
-	if (!rc)
-		rc = sgp_stmt_bind_int64(s, 3, kind);
 	return rc ? rc : one_pkg(s, out);
 }
 
@@ -518,10 +511,9 @@ int eim_registry_find_counter(struct sgp_store *st, const char *eid, long counte
 			      struct eim_pkg *out)
 {
 	struct sgp_stmt *s;
-	int rc = sgp_store_prepare(st, "SELECT " PKG_COLUMNS " WHERE eid = ? AND counter = ?", &s);
+	int rc = eim_reg_prepare_eid(st, "SELECT " PKG_COLUMNS " WHERE eid = ? AND counter = ?",
+				     eid, &s);
 
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
 	if (!rc)
 		rc = sgp_stmt_bind_int64(s, 2, counter);
 	return rc ? rc : one_pkg(s, out);
@@ -535,11 +527,7 @@ int eim_registry_mark_delivered(struct sgp_store *st, int64_t id)
 
 	if (!rc)
 		rc = sgp_stmt_bind_int64(s, 1, id);
-	if (!rc)
-		rc = sgp_stmt_step(s);
-	if (rc < 0)
-		return rc;
-	return sgp_store_changes(st) == 1 ? 0 : SGP_ERR_STATE;
+	return eim_reg_step_changed(st, s, rc, SGP_ERR_STATE);
 }
 
 int eim_registry_record_result(struct sgp_store *st, int64_t id, const struct eim_pkg_result *r)
@@ -566,11 +554,7 @@ int eim_registry_record_result(struct sgp_store *st, int64_t id, const struct ei
 		rc = sgp_stmt_bind_text(s, 6, r->iccid);
 	if (!rc)
 		rc = sgp_stmt_bind_int64(s, 7, id);
-	if (!rc)
-		rc = sgp_stmt_step(s);
-	if (rc < 0)
-		return rc;
-	return sgp_store_changes(st) == 1 ? 0 : SGP_ERR_STATE;
+	return eim_reg_step_changed(st, s, rc, SGP_ERR_STATE);
 }
 
 int eim_registry_list(struct sgp_store *st, const char *eid, struct eim_pkg **v, size_t *n)
@@ -578,12 +562,10 @@ int eim_registry_list(struct sgp_store *st, const char *eid, struct eim_pkg **v,
 	struct eim_pkg *arr = NULL, *tmp;
 	size_t cnt = 0;
 	struct sgp_stmt *s;
-	int rc = sgp_store_prepare(st, "SELECT " PKG_COLUMNS " WHERE eid = ? ORDER BY id", &s);
+	int rc = eim_reg_prepare_eid(st, "SELECT " PKG_COLUMNS " WHERE eid = ? ORDER BY id", eid, &s);
 
 	*v = NULL;
 	*n = 0;
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
 	while (!rc && (rc = sgp_stmt_step(s)) == SGP_STORE_ROW) {
 		tmp = realloc(arr, (cnt + 1) * sizeof(*arr));
 		if (!tmp) {

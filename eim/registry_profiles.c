@@ -6,6 +6,7 @@
  * setFallbackAttribute / unsetFallbackAttribute result changes them as the
  * eUICC did (SGP.32 v1.2 2.11.1.1.3, 3.4). */
 #include "eim/registry.h"
+#include "eim/registry_int.h"
 #include "core/err.h"
 #include "core/store/store.h"
 
@@ -16,10 +17,8 @@
 static int run(struct sgp_store *st, const char *sql, const char *eid, const char *iccid)
 {
 	struct sgp_stmt *s;
-	int rc = sgp_store_prepare(st, sql, &s);
+	int rc = eim_reg_prepare_eid(st, sql, eid, &s);
 
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
 	if (!rc && iccid)
 		rc = sgp_stmt_bind_text(s, 2, iccid);
 	if (!rc)
@@ -30,11 +29,9 @@ static int run(struct sgp_store *st, const char *sql, const char *eid, const cha
 static int put(struct sgp_store *st, const char *eid, const struct eim_profile *p)
 {
 	struct sgp_stmt *s;
-	int rc = sgp_store_prepare(st, "INSERT OR REPLACE INTO eim_profile(eid, iccid, state,"
-				   " class, nickname, fallback) VALUES(?, ?, ?, ?, ?, ?)", &s);
+	int rc = eim_reg_prepare_eid(st, "INSERT OR REPLACE INTO eim_profile(eid, iccid, state,"
+				     " class, nickname, fallback) VALUES(?, ?, ?, ?, ?, ?)", eid, &s);
 
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
 	if (!rc)
 		rc = sgp_stmt_bind_text(s, 2, p->iccid);
 	if (!rc)
@@ -98,13 +95,11 @@ int eim_registry_profiles(struct sgp_store *st, const char *eid, struct eim_prof
 	struct eim_profile *arr = NULL, *tmp;
 	struct sgp_stmt *s;
 	size_t cnt = 0;
-	int rc = sgp_store_prepare(st, "SELECT iccid, state, class, nickname, fallback"
-				   " FROM eim_profile WHERE eid = ? ORDER BY iccid", &s);
+	int rc = eim_reg_prepare_eid(st, "SELECT iccid, state, class, nickname, fallback"
+				     " FROM eim_profile WHERE eid = ? ORDER BY iccid", eid, &s);
 
 	*v = NULL;
 	*n = 0;
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
 	while (!rc && (rc = sgp_stmt_step(s)) == SGP_STORE_ROW) {
 		const char *iccid = sgp_stmt_column_text(s, 0), *nick = sgp_stmt_column_text(s, 3);
 
@@ -141,35 +136,22 @@ int eim_registry_add_notification(struct sgp_store *st, const char *eid, long se
 
 	if (!der || !len || seq_number < 0)
 		return SGP_ERR_INVAL;
-	rc = sgp_store_prepare(st, "INSERT OR IGNORE INTO eim_notification(eid, seq_number, der,"
-			       " received) VALUES(?, ?, ?, ?)", &s);
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
+	rc = eim_reg_prepare_eid(st, "INSERT OR IGNORE INTO eim_notification(eid, seq_number, der,"
+				 " received) VALUES(?, ?, ?, ?)", eid, &s);
 	if (!rc)
 		rc = sgp_stmt_bind_int64(s, 2, seq_number);
 	if (!rc)
 		rc = sgp_stmt_bind_blob(s, 3, der, len);
 	if (!rc)
 		rc = sgp_stmt_bind_int64(s, 4, now);
-	if (!rc)
-		rc = sgp_stmt_step(s);
-	if (rc < 0)
-		return rc;
-	return sgp_store_changes(st) == 1 ? 0 : SGP_ERR_EXISTS;
+	return eim_reg_step_changed(st, s, rc, SGP_ERR_EXISTS);
 }
 
 int eim_registry_count_notifications(struct sgp_store *st, const char *eid, size_t *n)
 {
 	struct sgp_stmt *s;
-	int rc = sgp_store_prepare(st, "SELECT COUNT(*) FROM eim_notification WHERE eid = ?", &s);
+	int rc = eim_reg_prepare_eid(st, "SELECT COUNT(*) FROM eim_notification WHERE eid = ?",
+				     eid, &s);
 
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
-	if (!rc)
-		rc = sgp_stmt_step(s);
-	if (rc != SGP_STORE_ROW)
-		return rc < 0 ? rc : SGP_ERR_STORE;
-	*n = (size_t)sgp_stmt_column_int64(s, 0);
-	sgp_stmt_reset(s);
-	return 0;
+	return eim_reg_count(s, rc, n);
 }

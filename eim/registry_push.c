@@ -2,6 +2,7 @@
  * device's packages with ESipa.TransferEimPackage (SGP.32 v1.2 6.3.2,
  * the IPA's ipaInjectHttps) */
 #include "eim/registry.h"
+#include "eim/registry_int.h"
 #include "core/err.h"
 #include "core/store/store.h"
 
@@ -20,11 +21,7 @@ int eim_registry_set_push_url(struct sgp_store *st, const char *eid, const char 
 		rc = sgp_stmt_bind_text(s, 1, url);
 	if (!rc)
 		rc = sgp_stmt_bind_text(s, 2, eid);
-	if (!rc)
-		rc = sgp_stmt_step(s);
-	if (rc < 0)
-		return rc;
-	return sgp_store_changes(st) == 1 ? 0 : SGP_ERR_NOTFOUND;
+	return eim_reg_step_changed(st, s, rc, SGP_ERR_NOTFOUND);
 }
 
 int eim_registry_get_push_url(struct sgp_store *st, const char *eid, char *url, size_t size)
@@ -36,9 +33,7 @@ int eim_registry_get_push_url(struct sgp_store *st, const char *eid, char *url, 
 	if (!eid || !url || !size)
 		return SGP_ERR_INVAL;
 	url[0] = '\0';
-	rc = sgp_store_prepare(st, "SELECT push_url FROM eim_device WHERE eid = ?", &s);
-	if (!rc)
-		rc = sgp_stmt_bind_text(s, 1, eid);
+	rc = eim_reg_prepare_eid(st, "SELECT push_url FROM eim_device WHERE eid = ?", eid, &s);
 	if (!rc)
 		rc = sgp_stmt_step(s);
 	if (rc == SGP_STORE_DONE)

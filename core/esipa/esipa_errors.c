@@ -3,7 +3,17 @@
 #include "core/esipa/esipa_map.h"
 #include "core/err.h"
 
+#include "AuthenticateClientResponseEsipa.h"
+#include "CancelSessionResponseEsipa.h"
+#include "GetBoundProfilePackageResponseEsipa.h"
+#include "InitiateAuthenticationResponseEsipa.h"
+
 #include <string.h>
+
+#define IA(n) InitiateAuthenticationResponseEsipa__initiateAuthenticationErrorEsipa_##n, #n
+#define AC(n) AuthenticateClientResponseEsipa__authenticateClientErrorEsipa_##n, #n
+#define GBPP(n) GetBoundProfilePackageResponseEsipa__getBoundProfilePackageErrorEsipa_##n, #n
+#define CS(n) CancelSessionResponseEsipa__cancelSessionError_##n, #n
 
 struct esipa_error {
 	long code;
@@ -11,57 +21,59 @@ struct esipa_error {
 	const char *subject, *reason;	/* NULL: no ES9+ counterpart */
 };
 
-/* A code listed twice maps several ES9+ pairs to one ESipa code; the
+/* Code and name of each row come from the ASN.1 module (SGP32Definitions:
+ * the named numbers of each ...ErrorEsipa INTEGER), so they cannot drift
+ * apart.  A code listed twice maps several ES9+ pairs to one ESipa code; the
  * first row of a code is the pair it maps back to. */
 
 /* InitiateAuthenticationResponseEsipa (6.3.2.1), ES9+ 5.6.1 */
 static const struct esipa_error ia_errors[] = {
-	{ 1, "invalidDpAddress", "8.8.1", "3.8" },
-	{ 2, "euiccVersionNotSupportedByDp", "8.8.3", "3.1" },
-	{ 3, "ciPKIdNotSupported", "8.8.2", "3.1" },
-	{ 3, "ciPKIdNotSupported", "8.8.4", "3.7" },	/* no CERT.DPauth for its CIs */
-	{ 50, "smdpAddressMismatch", NULL, NULL },
-	{ 51, "smdpOidMismatch", NULL, NULL },
-	{ 52, "invalidEimTransactionId", NULL, NULL },
-	{ 127, "undefinedError", NULL, NULL },
+	{ IA(invalidDpAddress), "8.8.1", "3.8" },
+	{ IA(euiccVersionNotSupportedByDp), "8.8.3", "3.1" },
+	{ IA(ciPKIdNotSupported), "8.8.2", "3.1" },
+	{ IA(ciPKIdNotSupported), "8.8.4", "3.7" },	/* no CERT.DPauth for its CIs */
+	{ IA(smdpAddressMismatch), NULL, NULL },
+	{ IA(smdpOidMismatch), NULL, NULL },
+	{ IA(invalidEimTransactionId), NULL, NULL },
+	{ IA(undefinedError), NULL, NULL },
 };
 
 /* AuthenticateClientResponseEsipa (6.3.2.2), ES9+ 5.6.3 */
 static const struct esipa_error ac_errors[] = {
-	{ 1, "eumCertificateInvalid", "8.1.2", "6.1" },
-	{ 2, "eumCertificateExpired", "8.1.2", "6.3" },
-	{ 3, "euiccCertificateInvalid", "8.1.3", "6.1" },
-	{ 4, "euiccCertificateExpired", "8.1.3", "6.3" },
-	{ 5, "euiccSignatureInvalid", "8.1", "6.1" },
-	{ 6, "matchingIdRefused", "8.2.6", "3.8" },
-	{ 7, "eidMismatch", "8.1.1", "3.8" },
-	{ 8, "noEligibleProfile", "8.2.5", "4.3" },
-	{ 9, "ciPKUnknown", "8.11.1", "3.9" },
-	{ 10, "invalidTransactionId", "8.10.1", "3.9" },
-	{ 11, "insufficientMemory", NULL, NULL },
-	{ 50, "pprNotAllowed", NULL, NULL },
-	{ 56, "eventIdUnknown", NULL, NULL },
-	{ 127, "undefinedError", NULL, NULL },
+	{ AC(eumCertificateInvalid), "8.1.2", "6.1" },
+	{ AC(eumCertificateExpired), "8.1.2", "6.3" },
+	{ AC(euiccCertificateInvalid), "8.1.3", "6.1" },
+	{ AC(euiccCertificateExpired), "8.1.3", "6.3" },
+	{ AC(euiccSignatureInvalid), "8.1", "6.1" },
+	{ AC(matchingIdRefused), "8.2.6", "3.8" },
+	{ AC(eidMismatch), "8.1.1", "3.8" },
+	{ AC(noEligibleProfile), "8.2.5", "4.3" },
+	{ AC(ciPKUnknown), "8.11.1", "3.9" },
+	{ AC(invalidTransactionId), "8.10.1", "3.9" },
+	{ AC(insufficientMemory), NULL, NULL },
+	{ AC(pprNotAllowed), NULL, NULL },
+	{ AC(eventIdUnknown), NULL, NULL },
+	{ AC(undefinedError), NULL, NULL },
 };
 
 /* GetBoundProfilePackageResponseEsipa (6.3.2.3), ES9+ 5.6.2 */
 static const struct esipa_error gbpp_errors[] = {
-	{ 1, "euiccSignatureInvalid", "8.1", "6.1" },
-	{ 2, "confirmationCodeMissing", "8.2.7", "2.2" },
-	{ 3, "confirmationCodeRefused", "8.2.7", "3.8" },
-	{ 4, "confirmationCodeRetriesExceeded", "8.2.7", "6.4" },
-	{ 5, "bppRebindingRefused", NULL, NULL },
-	{ 6, "downloadOrderExpired", "8.8.5", "4.10" },
-	{ 50, "metadataMismatch", NULL, NULL },
-	{ 95, "invalidTransactionId", "8.10.1", "3.9" },
-	{ 127, "undefinedError", NULL, NULL },
+	{ GBPP(euiccSignatureInvalid), "8.1", "6.1" },
+	{ GBPP(confirmationCodeMissing), "8.2.7", "2.2" },
+	{ GBPP(confirmationCodeRefused), "8.2.7", "3.8" },
+	{ GBPP(confirmationCodeRetriesExceeded), "8.2.7", "6.4" },
+	{ GBPP(bppRebindingRefused), NULL, NULL },
+	{ GBPP(downloadOrderExpired), "8.8.5", "4.10" },
+	{ GBPP(metadataMismatch), NULL, NULL },
+	{ GBPP(invalidTransactionId), "8.10.1", "3.9" },
+	{ GBPP(undefinedError), NULL, NULL },
 };
 
 /* CancelSessionResponseEsipa (6.3.2.5), ES9+ 5.6.5 */
 static const struct esipa_error cs_errors[] = {
-	{ 1, "invalidTransactionId", "8.10.1", "3.9" },
-	{ 2, "euiccSignatureInvalid", "8.1", "6.1" },
-	{ 127, "undefinedError", NULL, NULL },
+	{ CS(invalidTransactionId), "8.10.1", "3.9" },
+	{ CS(euiccSignatureInvalid), "8.1", "6.1" },
+	{ CS(undefinedError), NULL, NULL },
 };
 
 static const struct esipa_error *table(enum es9_function f, size_t *n)
