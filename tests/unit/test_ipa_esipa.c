@@ -10,6 +10,7 @@
 #include "ipa/eim_poll.h"
 #include "ipa/es10_client.h"
 #include "ipa/esipa_client.h"
+#include "ipa/esipa_messages.h"
 #include "sim/card.h"
 #include "sim/euicc.h"
 #include "sim/euicc_int.h"	/* white-box: profiles put into the store */
@@ -595,12 +596,12 @@ START_TEST(test_esipa_codec)
 	struct EsipaMessageFromEimToIpa *m = NULL;
 	struct der_error err;
 
-	ck_assert_int_eq(ipa_esipa_build_get_eim_package(eid, &out), SGP_OK);
+	ck_assert_int_eq(ipa_msg_get_eim_package(eid, IPA_STATE_CHANGE_NONE, &out), SGP_OK);
 	ck_assert_uint_eq(out.len, 3 + 18);
 	ck_assert(!memcmp(out.data, "\xBF\x4F\x12\x5A\x10", 5));
 	/* a result that is not an EuiccPackageResult is refused */
-	ck_assert_int_lt(ipa_esipa_build_provide_result(eid, (const uint8_t *)"\xBF\x51\x00", 3,
-							&out), 0);
+	ck_assert_int_lt(ipa_msg_provide_result(eid, IPA_EIM_RESULT_EUICC_PACKAGE,
+					       (const uint8_t *)"\xBF\x51\x00", 3, &out), 0);
 	ck_assert_int_eq(sgp_hex_decode("BF4F03020101", &in), SGP_OK);
 	ck_assert_int_eq(ipa_esipa_decode(in.data, in.len, &m, &err), SGP_OK);
 	ck_assert_int_eq(m->present, EsipaMessageFromEimToIpa_PR_getEimPackageResponse);
