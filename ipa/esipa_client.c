@@ -7,7 +7,6 @@
 
 #include "EsipaMessageFromEimToIpa.h"
 #include "EsipaMessageFromIpaToEim.h"
-#include "EuiccPackageResult.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,62 +41,6 @@ int ipa_esipa_decode(const uint8_t *der, size_t len, struct EsipaMessageFromEimT
 void ipa_esipa_msg_free(struct EsipaMessageFromEimToIpa *msg)
 {
 	sgp_der_free(&asn_DEF_EsipaMessageFromEimToIpa, msg);
-}
-
-/* 6.3.2.6: GetEimPackageRequest with the eidValue only (no state change) */
-int ipa_esipa_build_get_eim_package(const uint8_t eid[16], struct sgp_buf *out)
-{
-	EsipaMessageFromIpaToEim_t m;
-	struct der_error err;
-	int rc;
-
-	memset(&m, 0, sizeof(m));
-	m.present = EsipaMessageFromIpaToEim_PR_getEimPackageRequest;
-	if (OCTET_STRING_fromBuf(&m.choice.getEimPackageRequest.eidValue, (const char *)eid, 16)) {
-		rc = SGP_ERR_NOMEM;
-		goto out;
-	}
-	rc = ipa_esipa_encode(&m, out, &err);
-out:
-	ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_EsipaMessageFromIpaToEim, &m);
-	return rc;
-}
-
-/* 6.3.2.7: ProvideEimPackageResult { eidValue, euiccPackageResult } */
-int ipa_esipa_build_provide_result(const uint8_t *eid, const uint8_t *epr, size_t epr_len,
-				   struct sgp_buf *out)
-{
-	EsipaMessageFromIpaToEim_t m;
-	ProvideEimPackageResult_t *p = &m.choice.provideEimPackageResult;
-	EuiccPackageResult_t *r = NULL;
-	struct der_error err;
-	int rc;
-
-	memset(&m, 0, sizeof(m));
-	m.present = EsipaMessageFromIpaToEim_PR_provideEimPackageResult;
-	rc = sgp_der_decode(&asn_DEF_EuiccPackageResult, epr, epr_len, (void **)&r, &err);
-	if (rc < 0) {
-		LOGP(DIPA, LOGL_NOTICE, "esipa: EuiccPackageResult from the eUICC refused: %s",
-		     err.msg);
-		goto out;
-	}
-	/* the decoded value moves into the message; its shell is freed */
-	p->eimPackageResult.present = EimPackageResult_PR_euiccPackageResult;
-	memcpy(&p->eimPackageResult.choice.euiccPackageResult, r, sizeof(*r));
-	free(r);
-	if (eid) {
-		p->eidValue = OCTET_STRING_new_fromBuf(&asn_DEF_Octet16, (const char *)eid, 16);
-		if (!p->eidValue) {
-			rc = SGP_ERR_NOMEM;
-			goto out;
-		}
-	}
-	rc = ipa_esipa_encode(&m, out, &err);
-	if (rc < 0)
-		LOGP(DIPA, LOGL_ERROR, "esipa: ProvideEimPackageResult: %s", err.msg);
-out:
-	ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_EsipaMessageFromIpaToEim, &m);
-	return rc;
 }
 
 /* "application/x-gsma-rsp-asn1", parameters allowed after ';' */

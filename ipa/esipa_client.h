@@ -55,13 +55,6 @@ int ipa_esipa_decode(const uint8_t *der, size_t len, struct EsipaMessageFromEimT
 		     struct der_error *err);
 void ipa_esipa_msg_free(struct EsipaMessageFromEimToIpa *msg);
 
-/* ESipa.GetEimPackage request (6.3.2.6) for the eUICC eid. */
-int ipa_esipa_build_get_eim_package(const uint8_t eid[16], struct sgp_buf *out);
-/* ESipa.ProvideEimPackageResult (6.3.2.7) carrying the EuiccPackageResult
- * ('BF51') the eUICC answered, as DER; eid may be NULL (optional). */
-int ipa_esipa_build_provide_result(const uint8_t *eid, const uint8_t *epr, size_t epr_len,
-				   struct sgp_buf *out);
-
 /* POST the DER of an EsipaMessageFromIpaToEim to url (the full eIM URL,
  * e.g. "https://eim.example:8443/gsma/rsp2/asn1").  Returns the call, or
  * NULL with *err (the callback then never runs); else cb runs exactly

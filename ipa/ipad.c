@@ -36,7 +36,6 @@ struct ipad {
 	char fallback_from[SGP_ICCID_MAX_DIGITS + 1];
 
 	struct sgp_fsm_inst *fi;
-	const uint8_t *cmd;		/* the ES10b command of WAIT_* */
 	struct ipad_result res;
 };
 
@@ -64,15 +63,41 @@ static void on_es10(void *arg, const struct ipa_es10_result *r)
 		sgp_fsm_dispatch(d->fi, EV_ES10, (void *)r);
 }
 
-static int es10b(struct sgp_fsm_inst *fi, const uint8_t *cmd, uint32_t state)
+/* The ES10b commands of the WAIT_* states (SGP.32 v1.2 5.9.16, 5.9.20,
+ * 5.9.21).  Once one has worked, the next GetEimPackage tells the eIM of the
+ * state change; after a rollback or a fallback the eUICC may also keep a
+ * result for it. */
+static const struct ipad_es10b {
+	const uint8_t *cmd;
+	const char *name;
+	int cause;		/* the StateChangeCause then notified */
+	bool check_pending;
+} ipad_es10b[] = {
+	/* StateChangeCause of v1.2 has no rollback value: undefined(127); the
+	 * rollback EPR goes to the eIM as a kept result */
+	[ST_WAIT_ROLLBACK] = { ipa_cmd_profile_rollback, "ProfileRollback",
+			       IPA_STATE_CHANGE_UNDEFINED, true },
+	[ST_WAIT_FALLBACK] = { ipa_cmd_execute_fallback, "ExecuteFallbackMechanism",
+			       IPA_STATE_CHANGE_FALLBACK, true },
+	/* a change the eIM did not order, following the fallback */
+	[ST_WAIT_RETURN] = { ipa_cmd_return_from_fallback, "ReturnFromFallback",
+			     IPA_STATE_CHANGE_FALLBACK, false },
+};
+
+/* Send the ES10b command of a WAIT_* state and wait for its answer there. */
+static int es10b(struct sgp_fsm_inst *fi, uint32_t state)
 {
 	struct ipad *d = fi->priv;
-	int rc = ipa_es10_call(d->es10, cmd, 6, on_es10, d);
+	int rc = ipa_es10_call(d->es10, ipad_es10b[state].cmd, 6, on_es10, d);
 
-	d->cmd = cmd;
 	if (rc == SGP_OK)
 		rc = sgp_fsm_state_chg(fi, state, IPA_EIM_POLL_DEFAULT_TIMEOUT_MS, (int)state);
 	return rc;
+}
+
+static bool can_fall_back(const struct ipad *d)
+{
+	return !d->seen.enabled_is_fallback && d->seen.has_fallback;
 }
 
 /* Another poll cycle, if the run has cycles left. */
@@ -102,10 +127,10 @@ static void lost_link(struct sgp_fsm_inst *fi)
 
 	if (d->rollback_armed) {
 		LOGPFSM(fi, LOGL_NOTICE, "no connectivity after an enable with rollback: ProfileRollback");
-		rc = es10b(fi, ipa_cmd_profile_rollback, ST_WAIT_ROLLBACK);
-	} else if (!d->seen.enabled_is_fallback && d->seen.has_fallback) {
+		rc = es10b(fi, ST_WAIT_ROLLBACK);
+	} else if (can_fall_back(d)) {
 		LOGPFSM(fi, LOGL_NOTICE, "no connectivity: ExecuteFallbackMechanism");
-		rc = es10b(fi, ipa_cmd_execute_fallback, ST_WAIT_FALLBACK);
+		rc = es10b(fi, ST_WAIT_FALLBACK);
 	} else {
 		finish(fi, d->res.rc, NULL);
 		return;
@@ -138,88 +163,51 @@ static void polling_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 	lost_link(fi);
 }
 
-static long es10b_code(struct sgp_fsm_inst *fi, const struct ipa_es10_result *r, const char *what)
+/* WAIT_ROLLBACK, WAIT_FALLBACK, WAIT_RETURN: the ES10b command answered */
+static void wait_es10b_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct ipad *d = fi->priv;
+	const struct ipa_es10_result *r = data;
+	const struct ipad_es10b *c = &ipad_es10b[fi->state];
 	long code = -1;
 
-	if (r->rc < 0) {
-		finish(fi, r->rc, "%s: %s (SW %04X)", what, sgp_strerror(r->rc), r->sw);
-		return -1;
-	}
-	if (ipa_msg_es10_result_code(d->cmd, r->data, r->len, &code) < 0) {
-		finish(fi, SGP_ERR_PARSE, "%s: malformed answer", what);
-		return -1;
-	}
-	return code;
-}
-
-/* WAIT_ROLLBACK: the old profile is back; its result goes to the eIM
- * through it as a kept result (the eUICC keeps the rollback EPR). */
-static void wait_rollback_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
-{
-	struct ipad *d = fi->priv;
-	long code = es10b_code(fi, data, "ES10b.ProfileRollback");
-
 	(void)event;
-	if (code < 0)
+	if (r->rc < 0) {
+		finish(fi, r->rc, "ES10b.%s: %s (SW %04X)", c->name, sgp_strerror(r->rc), r->sw);
 		return;
-	d->rollback_armed = false;
+	}
+	if (ipa_msg_es10_result_code(c->cmd, r->data, r->len, &code) < 0) {
+		finish(fi, SGP_ERR_PARSE, "ES10b.%s: malformed answer", c->name);
+		return;
+	}
+	if (fi->state == ST_WAIT_ROLLBACK)
+		d->rollback_armed = false;
 	if (code != 0) {
-		LOGPFSM(fi, LOGL_NOTICE, "ProfileRollback refused: cmdResult %ld", code);
-		if (!d->seen.enabled_is_fallback && d->seen.has_fallback) {
-			if (es10b(fi, ipa_cmd_execute_fallback, ST_WAIT_FALLBACK) < 0)
+		LOGPFSM(fi, LOGL_NOTICE, "%s refused: result %ld", c->name, code);
+		if (fi->state == ST_WAIT_ROLLBACK && can_fall_back(d)) {
+			if (es10b(fi, ST_WAIT_FALLBACK) < 0)
 				finish(fi, SGP_ERR_IO, "ES10b not sent");
 			return;
 		}
-		finish(fi, SGP_ERR_PEER, "no connectivity; ProfileRollback refused (%ld)", code);
+		finish(fi, SGP_ERR_PEER, "%s%s refused (%ld)",
+		       fi->state == ST_WAIT_RETURN ? "" : "no connectivity; ", c->name, code);
 		return;
 	}
-	d->res.rolled_back = true;
-	/* StateChangeCause of v1.2 has no rollback value: undefined(127) */
-	ipa_eim_poll_notify_state_change(d->poll, IPA_STATE_CHANGE_UNDEFINED);
-	ipa_eim_poll_check_pending(d->poll);
-	poll_again(fi);
-}
-
-/* WAIT_FALLBACK: the fallback profile is enabled -> tell the eIM */
-static void wait_fallback_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
-{
-	struct ipad *d = fi->priv;
-	long code = es10b_code(fi, data, "ES10b.ExecuteFallbackMechanism");
-
-	(void)event;
-	if (code < 0)
-		return;
-	if (code != 0) {
-		finish(fi, SGP_ERR_PEER, "no connectivity; ExecuteFallbackMechanism refused (%ld)",
-		       code);
-		return;
+	switch (fi->state) {
+	case ST_WAIT_ROLLBACK:
+		d->res.rolled_back = true;
+		break;
+	case ST_WAIT_FALLBACK:
+		snprintf(d->fallback_from, sizeof(d->fallback_from), "%s", d->seen.enabled);
+		d->res.fell_back = true;
+		break;
+	default:
+		d->res.returned = true;
+		d->fallback_from[0] = '\0';
 	}
-	snprintf(d->fallback_from, sizeof(d->fallback_from), "%s", d->seen.enabled);
-	d->res.fell_back = true;
-	ipa_eim_poll_notify_state_change(d->poll, IPA_STATE_CHANGE_FALLBACK);
-	ipa_eim_poll_check_pending(d->poll);
-	poll_again(fi);
-}
-
-/* WAIT_RETURN: back on the profile used before the fallback */
-static void wait_return_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
-{
-	struct ipad *d = fi->priv;
-	long code = es10b_code(fi, data, "ES10b.ReturnFromFallback");
-
-	(void)event;
-	if (code < 0)
-		return;
-	if (code != 0) {
-		finish(fi, SGP_ERR_PEER, "ReturnFromFallback refused (%ld)", code);
-		return;
-	}
-	d->res.returned = true;
-	d->fallback_from[0] = '\0';
-	/* a change the eIM did not order, following the fallback */
-	ipa_eim_poll_notify_state_change(d->poll, IPA_STATE_CHANGE_FALLBACK);
+	ipa_eim_poll_notify_state_change(d->poll, c->cause);
+	if (c->check_pending)
+		ipa_eim_poll_check_pending(d->poll);
 	poll_again(fi);
 }
 
@@ -231,12 +219,12 @@ static const struct sgp_fsm_state ipad_states[] = {
 			 .action = polling_action },
 	[ST_WAIT_ROLLBACK] = { .name = "WAIT_ROLLBACK", .in_event_mask = SGP_FSM_BIT(EV_ES10),
 			       .out_state_mask = SGP_FSM_BIT(ST_POLLING) | SGP_FSM_BIT(ST_WAIT_FALLBACK),
-			       .action = wait_rollback_action },
+			       .action = wait_es10b_action },
 	[ST_WAIT_FALLBACK] = { .name = "WAIT_FALLBACK", .in_event_mask = SGP_FSM_BIT(EV_ES10),
 			       .out_state_mask = SGP_FSM_BIT(ST_POLLING),
-			       .action = wait_fallback_action },
+			       .action = wait_es10b_action },
 	[ST_WAIT_RETURN] = { .name = "WAIT_RETURN", .in_event_mask = SGP_FSM_BIT(EV_ES10),
-			     .out_state_mask = SGP_FSM_BIT(ST_POLLING), .action = wait_return_action },
+			     .out_state_mask = SGP_FSM_BIT(ST_POLLING), .action = wait_es10b_action },
 };
 
 static const char *const ipad_event_names[] = {
@@ -296,25 +284,25 @@ static bool on_link(void *arg, const struct ipa_profiles_state *st)
 	return !st->enabled[0] || ipad_has_coverage(d, st->enabled);
 }
 
+/* A fresh run; not while one is on. */
 static int run_start(struct ipad *d)
 {
-	if (d->fi || ipa_listener_busy(d->push))
+	if (d->fi)
 		return SGP_ERR_STATE;
 	memset(&d->res, 0, sizeof(d->res));
 	d->fi = sgp_fsm_inst_alloc(&ipad_fsm, d->clock, d->id, d);
 	return d->fi ? SGP_OK : SGP_ERR_NOMEM;
 }
 
-int ipad_poll(struct ipad *d)
+/* A run from a poll cycle: of the eIM (pushed NULL) or of a pushed
+ * package. */
+static int run_poll(struct ipad *d, const uint8_t *pushed, size_t len)
 {
-	int rc;
+	int rc = run_start(d);
 
-	if (!d)
-		return SGP_ERR_INVAL;
-	rc = run_start(d);
 	if (rc < 0)
 		return rc;
-	rc = ipa_eim_poll_start(d->poll);
+	rc = pushed ? ipa_eim_poll_start_pushed(d->poll, pushed, len) : ipa_eim_poll_start(d->poll);
 	if (rc == SGP_OK) {
 		d->res.polls = 1;
 		rc = sgp_fsm_state_chg(d->fi, ST_POLLING, 0, 0);
@@ -324,16 +312,27 @@ int ipad_poll(struct ipad *d)
 	return rc;
 }
 
+int ipad_poll(struct ipad *d)
+{
+	if (!d)
+		return SGP_ERR_INVAL;
+	if (ipa_listener_busy(d->push))
+		return SGP_ERR_STATE;
+	return run_poll(d, NULL, 0);
+}
+
 int ipad_return_from_fallback(struct ipad *d)
 {
 	int rc;
 
 	if (!d)
 		return SGP_ERR_INVAL;
+	if (ipa_listener_busy(d->push))
+		return SGP_ERR_STATE;
 	rc = run_start(d);
 	if (rc < 0)
 		return rc;
-	rc = es10b(d->fi, ipa_cmd_return_from_fallback, ST_WAIT_RETURN);
+	rc = es10b(d->fi, ST_WAIT_RETURN);
 	if (rc < 0)
 		sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);
 	return rc;
@@ -527,23 +526,7 @@ static bool push_busy(void *arg)
  * and reports its result with ProvideEimPackageResult. */
 static int push_trigger(void *arg, const uint8_t *der, size_t len)
 {
-	struct ipad *d = arg;
-	int rc;
-
-	if (d->fi)
-		return SGP_ERR_STATE;
-	memset(&d->res, 0, sizeof(d->res));
-	d->fi = sgp_fsm_inst_alloc(&ipad_fsm, d->clock, d->id, d);
-	if (!d->fi)
-		return SGP_ERR_NOMEM;
-	rc = ipa_eim_poll_start_pushed(d->poll, der, len);
-	if (rc == SGP_OK) {
-		d->res.polls = 1;
-		rc = sgp_fsm_state_chg(d->fi, ST_POLLING, 0, 0);
-	}
-	if (rc < 0)
-		sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);
-	return rc;
+	return run_poll(arg, der, len);
 }
 
 /* A pushed package's answer did not reach the eIM: the result the eUICC

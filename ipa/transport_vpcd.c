@@ -35,43 +35,44 @@ static void held_drop(struct tvpcd *v)
 		event_del(v->link_timer);
 }
 
-static void tvpcd_done(void *arg, int rc, const uint8_t *data, size_t len)
+/* The pending exchange is over: its callback (unless cancelled) gets rc. */
+static void exchange_end(struct tvpcd *v, int rc, const uint8_t *data, size_t len)
 {
-	struct tvpcd *v = arg;
 	ipa_apdu_cb cb = v->cb;
 
 	v->busy = false;
 	v->cb = NULL;
-	if (!cb)
-		return;		/* cancelled */
-	if (rc < 0 || len < 2) {
+	if (cb)
+		cb(v->cb_arg, rc, data, len);
+}
+
+static void tvpcd_done(void *arg, int rc, const uint8_t *data, size_t len)
+{
+	struct tvpcd *v = arg;
+
+	if (v->cb && (rc < 0 || len < 2))
 		LOGP(DIPA, LOGL_NOTICE, "vpcd: no answer from the card (%s)",
 		     rc < 0 ? sgp_strerror(rc) : "response shorter than a status word");
-		cb(v->cb_arg, SGP_ERR_IO, NULL, 0);
-		return;
-	}
-	cb(v->cb_arg, SGP_OK, data, len);
+	if (rc < 0 || len < 2)
+		exchange_end(v, SGP_ERR_IO, NULL, 0);
+	else
+		exchange_end(v, SGP_OK, data, len);
 }
 
 /* The held command found no link in time. */
 static void link_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct tvpcd *v = arg;
-	ipa_apdu_cb cb = v->cb;
 
 	(void)fd; (void)what;
 	held_drop(v);
-	v->busy = false;
-	v->cb = NULL;
 	LOGP(DIPA, LOGL_NOTICE, "vpcd: no link to the card within %d ms", TVPCD_LINK_WAIT_MS);
-	if (cb)
-		cb(v->cb_arg, SGP_ERR_IO, NULL, 0);
+	exchange_end(v, SGP_ERR_IO, NULL, 0);
 }
 
 static void tvpcd_link(void *arg, bool up)
 {
 	struct tvpcd *v = arg;
-	ipa_apdu_cb cb = v->cb;
 	int rc;
 
 	if (up)
@@ -80,12 +81,8 @@ static void tvpcd_link(void *arg, bool up)
 		return;
 	rc = vpcd_reader_transmit(v->reader, v->held, v->held_len, tvpcd_done, v);
 	held_drop(v);
-	if (rc < 0) {
-		v->busy = false;
-		v->cb = NULL;
-		if (cb)
-			cb(v->cb_arg, SGP_ERR_IO, NULL, 0);
-	}
+	if (rc < 0)
+		exchange_end(v, SGP_ERR_IO, NULL, 0);
 }
 
 static int tvpcd_transmit(void *impl, const uint8_t *apdu, size_t len, ipa_apdu_cb cb, void *arg)
@@ -97,24 +94,23 @@ static int tvpcd_transmit(void *impl, const uint8_t *apdu, size_t len, ipa_apdu_
 
 	if (v->busy)
 		return SGP_ERR_IO;
-	if (!vpcd_reader_linked(v->reader)) {
-		/* a link that dropped is a card gone: say so at once */
-		if (v->was_linked)
-			return SGP_ERR_IO;
+	if (vpcd_reader_linked(v->reader)) {
+		rc = vpcd_reader_transmit(v->reader, apdu, len, tvpcd_done, v);
+		if (rc < 0)
+			return rc == SGP_ERR_STATE ? SGP_ERR_IO : rc;
+	} else if (v->was_linked) {
+		return SGP_ERR_IO;	/* a link that dropped is a card gone: say so at once */
+	} else {
 		/* not linked yet (start-up): hold the command until it is */
-		if (!len || !(v->held = malloc(len)))
-			return len ? SGP_ERR_NOMEM : SGP_ERR_INVAL;
+		if (!len)
+			return SGP_ERR_INVAL;
+		v->held = malloc(len);
+		if (!v->held)
+			return SGP_ERR_NOMEM;
 		memcpy(v->held, apdu, len);
 		v->held_len = len;
 		event_add(v->link_timer, &wait);
-		v->busy = true;
-		v->cb = cb;
-		v->cb_arg = arg;
-		return SGP_OK;
 	}
-	rc = vpcd_reader_transmit(v->reader, apdu, len, tvpcd_done, v);
-	if (rc < 0)
-		return rc == SGP_ERR_STATE ? SGP_ERR_IO : rc;
 	v->busy = true;
 	v->cb = cb;
 	v->cb_arg = arg;

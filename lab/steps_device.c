@@ -54,7 +54,8 @@ struct lab_device {
 };
 
 struct lab_devices {
-	struct lab_device *v;
+	struct lab_device **v;	/* each its own allocation: the IPAd and the
+				 * power-cycle timer keep its address */
 	size_t n;
 };
 
@@ -74,7 +75,7 @@ static struct lab_device *device_get(struct lab *lab, unsigned dev, bool make, c
 		return NULL;
 	}
 	if (dev > ds->n) {
-		struct lab_device *v = realloc(ds->v, dev * sizeof(*v));
+		struct lab_device **v = realloc(ds->v, dev * sizeof(*v));
 		if (!v) {
 			snprintf(err, errlen, "out of memory");
 			return NULL;
@@ -83,7 +84,11 @@ static struct lab_device *device_get(struct lab *lab, unsigned dev, bool make, c
 		ds->v = v;
 		ds->n = dev;
 	}
-	x = &ds->v[dev - 1];
+	if (!ds->v[dev - 1] && !(ds->v[dev - 1] = calloc(1, sizeof(*x)))) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	x = ds->v[dev - 1];
 	if (x->ipad || !make)
 		return x;
 	if (lab_eim_url(lab, url, sizeof(url), err, errlen) < 0 ||
@@ -387,10 +392,7 @@ static enum step_result power_run(struct lab *lab, const struct scn_step *st, st
 		step_msg(ctx, "restart failed: %s", sgp_strerror(rc));
 		return STEP_FAIL;
 	}
-	/* made anew: x moves when the device table grows */
-	if (x->wait_link)
-		event_free(x->wait_link);
-	if (!(x->wait_link = event_new(lab->base, -1, 0, power_link_cb, x))) {
+	if (!x->wait_link && !(x->wait_link = event_new(lab->base, -1, 0, power_link_cb, x))) {
 		step_msg(ctx, "out of memory");
 		return STEP_FAIL;
 	}
@@ -542,9 +544,12 @@ static void device_teardown(struct lab *lab)
 	if (!ds)
 		return;
 	for (size_t i = 0; i < ds->n; i++) {
-		ipad_free(ds->v[i].ipad);
-		if (ds->v[i].wait_link)
-			event_free(ds->v[i].wait_link);
+		if (!ds->v[i])
+			continue;
+		ipad_free(ds->v[i]->ipad);
+		if (ds->v[i]->wait_link)
+			event_free(ds->v[i]->wait_link);
+		free(ds->v[i]);
 	}
 	free(ds->v);
 	free(ds);

@@ -1,6 +1,8 @@
 /* sgp32lab: a test bed for the eUICC model */
 #include "euicc_testbed.h"
+#include "sim/card.h"
 #include "sim/euicc_int.h"	/* euicc_profile_put */
+#include "core/apdu/vpcd.h"
 #include "core/clock.h"
 #include "core/der/der.h"
 #include "core/err.h"
@@ -131,4 +133,57 @@ int testbed_profile_state(struct testbed *tb, const char *iccid)
 	s = p.state;
 	euicc_profile_release(&p);
 	return s;
+}
+
+/* ------------------------------------------------------- the card on vpcd */
+
+static int tc_apdu(void *arg, const uint8_t *apdu, size_t len, struct sgp_buf *rapdu)
+{
+	struct testbed_card *c = arg;
+
+	if (++c->apdus == c->drop_at)
+		return SGP_ERR_IO;	/* the card goes away mid-exchange */
+	return card_apdu(c->card, apdu, len, rapdu);
+}
+
+static void tc_ctrl(void *arg, uint8_t ctrl)
+{
+	struct testbed_card *c = arg;
+
+	if (ctrl != VPCD_CTRL_ON)
+		card_reset(c->card);
+}
+
+static const uint8_t *tc_atr(void *arg, size_t *len)
+{
+	(void)arg;
+	return card_atr(len);
+}
+
+static void tc_link(void *arg, bool up)
+{
+	struct testbed_card *c = arg;
+
+	if (!up)
+		card_reset(c->card);
+}
+
+static const struct vpcd_card_ops tc_ops = {
+	.apdu = tc_apdu, .ctrl = tc_ctrl, .atr = tc_atr, .link = tc_link,
+};
+
+void testbed_card_listen(struct testbed *tb, struct event_base *base, struct testbed_card *c)
+{
+	struct vpcd_endpoint ep = { .host = "127.0.0.1", .port = 0, .listen = true, .cat = DEUICC };
+
+	memset(c, 0, sizeof(*c));
+	ck_assert_int_eq(card_new(tb->euicc, &c->card), SGP_OK);
+	ck_assert_int_eq(vpcd_card_new(base, &ep, &tc_ops, c, &c->vc), SGP_OK);
+}
+
+void testbed_card_free(struct testbed_card *c)
+{
+	vpcd_card_free(c->vc);
+	card_free(c->card);
+	memset(c, 0, sizeof(*c));
 }

@@ -1,6 +1,6 @@
 /* sgp32lab: a test bed for the eUICC model — a generated lab PKI, a store
  * and one eUICC, plus helpers to send ES10 commands (shared by the eUICC
- * unit tests) */
+ * unit tests), and the eUICC as a card on the vpcd socket (the IPA tests) */
 #ifndef SGP_TEST_EUICC_TESTBED_H
 #define SGP_TEST_EUICC_TESTBED_H
 
@@ -11,6 +11,9 @@
 struct sgp_clock;
 struct sgp_store;
 struct asn_TYPE_descriptor_s;
+struct card;
+struct event_base;
+struct vpcd_card;
 
 struct testbed {
 	struct sgp_pki *pki;
@@ -42,5 +45,17 @@ void testbed_put_profile(struct testbed *tb, const char *iccid, int state, int p
 			 uint8_t n);
 /* The state of an installed profile (the test fails if it is absent). */
 int testbed_profile_state(struct testbed *tb, const char *iccid);
+
+/* The eUICC as a card (sim/card.h) on a vpcd socket that listens on
+ * 127.0.0.1, a free port (vpcd_card_port(vc)): the IPA tests' reader
+ * connects there.  Power off, reset and a dropped link reset the card. */
+struct testbed_card {
+	struct card *card;
+	struct vpcd_card *vc;
+	unsigned apdus;		/* APDUs the card got */
+	unsigned drop_at;	/* end the link at this APDU (1-based), 0: never */
+};
+void testbed_card_listen(struct testbed *tb, struct event_base *base, struct testbed_card *c);
+void testbed_card_free(struct testbed_card *c);
 
 #endif

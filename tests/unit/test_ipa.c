@@ -29,49 +29,11 @@
 
 struct bed {
 	struct testbed tb;
-	struct card *card;
 	struct event_base *base;
-	struct vpcd_card *vc;
+	struct testbed_card tc;	/* the card */
 	struct ipa_apdu_transport *t;
 	struct ipa_es10 *es10;
-	unsigned apdus;		/* APDUs the card got */
-	unsigned drop_at;	/* end the link at this APDU (1-based), 0: never */
 	int raw_fd;		/* a silent "card" (raw listener), or -1 */
-};
-
-static int vc_apdu(void *arg, const uint8_t *apdu, size_t len, struct sgp_buf *rapdu)
-{
-	struct bed *b = arg;
-
-	if (++b->apdus == b->drop_at)
-		return SGP_ERR_IO;	/* the card goes away mid-exchange */
-	return card_apdu(b->card, apdu, len, rapdu);
-}
-
-static void vc_ctrl(void *arg, uint8_t ctrl)
-{
-	struct bed *b = arg;
-
-	if (ctrl != VPCD_CTRL_ON)
-		card_reset(b->card);
-}
-
-static const uint8_t *vc_atr(void *arg, size_t *len)
-{
-	(void)arg;
-	return card_atr(len);
-}
-
-static void vc_link(void *arg, bool up)
-{
-	struct bed *b = arg;
-
-	if (!up)
-		card_reset(b->card);
-}
-
-static const struct vpcd_card_ops vc_ops = {
-	.apdu = vc_apdu, .ctrl = vc_ctrl, .atr = vc_atr, .link = vc_link,
 };
 
 #define RUN_UNTIL(b, cond) do { \
@@ -81,7 +43,6 @@ static const struct vpcd_card_ops vc_ops = {
 
 static void bed_init(struct bed *b, const char *curve)
 {
-	struct vpcd_endpoint ep = { .host = "127.0.0.1", .port = 0, .listen = true, .cat = DEUICC };
 	struct vpcd_endpoint rep = { .host = "127.0.0.1", .cat = DIPA, .reconnect_ms = 5 };
 	struct ipa_es10_cfg cfg = { 0 };
 
@@ -89,13 +50,12 @@ static void bed_init(struct bed *b, const char *curve)
 	b->raw_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	testbed_init(&b->tb, curve, false);
-	ck_assert_int_eq(card_new(b->tb.euicc, &b->card), SGP_OK);
 	b->base = event_base_new();
 	ck_assert_ptr_nonnull(b->base);
-	ck_assert_int_eq(vpcd_card_new(b->base, &ep, &vc_ops, b, &b->vc), SGP_OK);
-	rep.port = vpcd_card_port(b->vc);
+	testbed_card_listen(&b->tb, b->base, &b->tc);
+	rep.port = vpcd_card_port(b->tc.vc);
 	ck_assert_int_eq(ipa_transport_vpcd_new(b->base, &rep, &b->t), SGP_OK);
-	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && vpcd_card_linked(b->vc));
+	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && vpcd_card_linked(b->tc.vc));
 	cfg.clock = b->tb.clock;
 	ck_assert_int_eq(ipa_es10_new(b->t, &cfg, &b->es10), SGP_OK);
 }
@@ -104,11 +64,10 @@ static void bed_free(struct bed *b)
 {
 	ipa_es10_free(b->es10);
 	ipa_transport_free(b->t);
-	vpcd_card_free(b->vc);
+	testbed_card_free(&b->tc);
 	if (b->raw_fd >= 0)
 		close(b->raw_fd);
 	event_base_free(b->base);
-	card_free(b->card);
 	testbed_free(&b->tb);
 }
 
@@ -167,11 +126,11 @@ START_TEST(test_es10_get_eid_and_profiles)
 	ck_assert_str_eq(hex, b.tb.eid);
 	free(hex);
 	/* the start-up a device does: terminal capability, a channel, ISD-R */
-	tc = card_terminal_caps(b.card);
+	tc = card_terminal_caps(b.tc.card);
 	ck_assert(tc->received && tc->extended_channels && tc->has_euicc);
 	ck_assert_uint_ne(ipa_es10_channel(b.es10), 0);
-	ck_assert(card_channel_open(b.card, ipa_es10_channel(b.es10)));
-	ck_assert_int_eq(card_channel_app(b.card, ipa_es10_channel(b.es10)), CARD_APP_ISDR);
+	ck_assert(card_channel_open(b.tc.card, ipa_es10_channel(b.es10)));
+	ck_assert_int_eq(card_channel_app(b.tc.card, ipa_es10_channel(b.es10)), CARD_APP_ISDR);
 	/* ProfileInfoList, then close: queued behind it */
 	es10_hex(&b, "BF2D00", &p);
 	ck_assert_int_eq(ipa_es10_close(b.es10, answer_cb, &c), SGP_OK);
@@ -184,7 +143,7 @@ START_TEST(test_es10_get_eid_and_profiles)
 	ck_assert_int_eq(c.rc, SGP_OK);
 	ck_assert_uint_eq(ipa_es10_channel(b.es10), 0);
 	for (unsigned ch = 1; ch < CARD_CHANNELS; ch++)
-		ck_assert(!card_channel_open(b.card, ch));
+		ck_assert(!card_channel_open(b.tc.card, ch));
 	/* nothing open: nothing to close */
 	ck_assert_int_eq(ipa_es10_close(b.es10, answer_cb, &c), SGP_ERR_STATE);
 	/* the next command opens a channel again */
@@ -220,13 +179,13 @@ START_TEST(test_es10_long_answer_and_queue)
 	ck_assert_uint_gt(a[1].data.len, 256);	/* came through GET RESPONSE */
 	ck_assert_uint_eq(a[2].data.len, 21);
 	/* the long answer took more than one APDU after the STORE DATA */
-	before = b.apdus;
+	before = b.tc.apdus;
 	for (int i = 0; i < 3; i++)
 		sgp_buf_free(&a[i].data);
 	es10_hex(&b, "BF5600", &a[1]);
 	RUN_UNTIL(&b, a[1].done);
 	ck_assert_int_eq(a[1].rc, SGP_OK);
-	ck_assert_uint_ge(b.apdus - before, 2);
+	ck_assert_uint_ge(b.tc.apdus - before, 2);
 	sgp_buf_free(&a[1].data);
 	bed_free(&b);
 }
@@ -262,7 +221,7 @@ START_TEST(test_es10_card_disconnects)
 
 	bed_init(&b, "nist");
 	/* the link drops at the STORE DATA (TC, MANAGE CHANNEL, SELECT first) */
-	b.drop_at = 4;
+	b.tc.drop_at = 4;
 	es10_hex(&b, "BF3E035C015A", &a);
 	es10_hex(&b, "BF2D00", &q);
 	RUN_UNTIL(&b, a.done);
@@ -273,7 +232,7 @@ START_TEST(test_es10_card_disconnects)
 	ck_assert_int_eq(q.rc, SGP_ERR_IO);
 	ck_assert_uint_eq(ipa_es10_channel(b.es10), 0);
 	/* the reader reconnects to the listening card: a fresh start-up */
-	RUN_UNTIL(&b, b.t->ops->ready(b.t->impl) && vpcd_card_linked(b.vc));
+	RUN_UNTIL(&b, b.t->ops->ready(b.t->impl) && vpcd_card_linked(b.tc.vc));
 	es10_hex(&b, "BF3E035C015A", &a);
 	RUN_UNTIL(&b, a.done);
 	ck_assert_int_eq(a.rc, SGP_OK);

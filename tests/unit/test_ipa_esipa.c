@@ -10,7 +10,7 @@
 #include "ipa/eim_poll.h"
 #include "ipa/es10_client.h"
 #include "ipa/esipa_client.h"
-#include "sim/card.h"
+#include "ipa/esipa_messages.h"
 #include "sim/euicc.h"
 #include "sim/euicc_int.h"	/* white-box: profiles put into the store */
 #include "core/apdu/vpcd.h"
@@ -45,12 +45,10 @@ enum eim_mode { M_PACKAGE, M_BADSIG, M_NONE, M_MALFORMED, M_SILENT, M_HTTP500 };
 
 struct bed {
 	struct testbed tb;
-	struct card *card;
 	struct event_base *base;
-	struct vpcd_card *vc;
+	struct testbed_card tc;	/* the card */
 	struct ipa_apdu_transport *t;
 	struct ipa_es10 *es10;
-	unsigned apdus;
 	/* the fake eIM */
 	struct http_server *srv;
 	struct tc_pki tls;
@@ -72,42 +70,6 @@ struct bed {
 	struct ipa_eim_poll_result res;
 	char reason[256];
 	char stage[32];
-};
-
-/* ------------------------------------------------------- the card on vpcd */
-
-static int vc_apdu(void *arg, const uint8_t *apdu, size_t len, struct sgp_buf *rapdu)
-{
-	struct bed *b = arg;
-
-	b->apdus++;
-	return card_apdu(b->card, apdu, len, rapdu);
-}
-
-static void vc_ctrl(void *arg, uint8_t ctrl)
-{
-	struct bed *b = arg;
-
-	if (ctrl != VPCD_CTRL_ON)
-		card_reset(b->card);
-}
-
-static const uint8_t *vc_atr(void *arg, size_t *len)
-{
-	(void)arg;
-	return card_atr(len);
-}
-
-static void vc_link(void *arg, bool up)
-{
-	struct bed *b = arg;
-
-	if (!up)
-		card_reset(b->card);
-}
-
-static const struct vpcd_card_ops vc_ops = {
-	.apdu = vc_apdu, .ctrl = vc_ctrl, .atr = vc_atr, .link = vc_link,
 };
 
 #define RUN_UNTIL(b, cond) do { \
@@ -327,7 +289,6 @@ static uint16_t dead_port(void)
 
 static void bed_init(struct bed *b, enum eim_mode mode, bool reachable)
 {
-	struct vpcd_endpoint ep = { .host = "127.0.0.1", .port = 0, .listen = true, .cat = DEUICC };
 	struct vpcd_endpoint rep = { .host = "127.0.0.1", .cat = DIPA, .reconnect_ms = 5 };
 	struct ipa_es10_cfg ecfg = { 0 };
 	struct http_tls_cfg stls = { 0 }, ctls = { 0 };
@@ -347,13 +308,12 @@ static void bed_init(struct bed *b, enum eim_mode mode, bool reachable)
 	testbed_put_profile(&b->tb, ICCID_A, EUICC_PROFILE_ENABLED, EUICC_CLASS_OPERATIONAL, 1);
 	testbed_put_profile(&b->tb, ICCID_B, EUICC_PROFILE_DISABLED, EUICC_CLASS_OPERATIONAL, 2);
 
-	ck_assert_int_eq(card_new(b->tb.euicc, &b->card), SGP_OK);
 	b->base = event_base_new();
 	ck_assert_ptr_nonnull(b->base);
-	ck_assert_int_eq(vpcd_card_new(b->base, &ep, &vc_ops, b, &b->vc), SGP_OK);
-	rep.port = vpcd_card_port(b->vc);
+	testbed_card_listen(&b->tb, b->base, &b->tc);
+	rep.port = vpcd_card_port(b->tc.vc);
 	ck_assert_int_eq(ipa_transport_vpcd_new(b->base, &rep, &b->t), SGP_OK);
-	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && vpcd_card_linked(b->vc));
+	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && vpcd_card_linked(b->tc.vc));
 	ecfg.clock = b->tb.clock;
 	ck_assert_int_eq(ipa_es10_new(b->t, &ecfg, &b->es10), SGP_OK);
 
@@ -390,9 +350,8 @@ static void bed_free(struct bed *b)
 	http_server_free(b->srv);
 	ipa_es10_free(b->es10);
 	ipa_transport_free(b->t);
-	vpcd_card_free(b->vc);
+	testbed_card_free(&b->tc);
 	event_base_free(b->base);
-	card_free(b->card);
 	if (b->result_ok)
 		eim_result_free(&b->result);
 	sgp_key_free(b->eim_key);
@@ -469,10 +428,10 @@ START_TEST(test_poll_no_package)
 	ck_assert_int_eq(b.res.eim_error, 1);
 	ck_assert_uint_eq(b.provides, 0);
 	/* a second cycle works the same; only GetEID reaches the card */
-	apdus = b.apdus;
+	apdus = b.tc.apdus;
 	poll_once(&b);
 	ck_assert_int_eq(b.res.outcome, IPA_EIM_POLL_NO_PACKAGE);
-	ck_assert_uint_eq(b.apdus, apdus + 1);
+	ck_assert_uint_eq(b.tc.apdus, apdus + 1);
 	ck_assert_uint_eq(b.gets, 2);
 	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_A), EUICC_PROFILE_ENABLED);
 	bed_free(&b);
@@ -493,7 +452,7 @@ START_TEST(test_poll_malformed_der)
 	ck_assert_str_eq(b.stage, "WAIT_PACKAGE");
 	ck_assert_msg(strstr(b.reason, "malformed"), "%s", b.reason);
 	ck_assert_int_eq(b.res.http_status, 200);
-	apdus = b.apdus;
+	apdus = b.tc.apdus;
 	ck_assert_uint_eq(b.provides, 0);
 	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_A), EUICC_PROFILE_ENABLED);
 	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_B), EUICC_PROFILE_DISABLED);
@@ -504,7 +463,7 @@ START_TEST(test_poll_malformed_der)
 	ck_assert_int_eq(b.res.http_status, 500);
 	ck_assert_msg(strstr(b.reason, "HTTP status 500"), "%s", b.reason);
 	/* GetEID and the check for kept results only: the eUICC is untouched */
-	ck_assert_uint_eq(b.apdus, apdus + 2);
+	ck_assert_uint_eq(b.tc.apdus, apdus + 2);
 	/* the malformed package was reported: invalidPackageFormat */
 	ck_assert_int_eq(b.owed_error, 1);
 	ck_assert_int_eq(testbed_profile_state(&b.tb, ICCID_A), EUICC_PROFILE_ENABLED);
@@ -595,12 +554,12 @@ START_TEST(test_esipa_codec)
 	struct EsipaMessageFromEimToIpa *m = NULL;
 	struct der_error err;
 
-	ck_assert_int_eq(ipa_esipa_build_get_eim_package(eid, &out), SGP_OK);
+	ck_assert_int_eq(ipa_msg_get_eim_package(eid, IPA_STATE_CHANGE_NONE, &out), SGP_OK);
 	ck_assert_uint_eq(out.len, 3 + 18);
 	ck_assert(!memcmp(out.data, "\xBF\x4F\x12\x5A\x10", 5));
 	/* a result that is not an EuiccPackageResult is refused */
-	ck_assert_int_lt(ipa_esipa_build_provide_result(eid, (const uint8_t *)"\xBF\x51\x00", 3,
-							&out), 0);
+	ck_assert_int_lt(ipa_msg_provide_result(eid, IPA_EIM_RESULT_EUICC_PACKAGE,
+					       (const uint8_t *)"\xBF\x51\x00", 3, &out), 0);
 	ck_assert_int_eq(sgp_hex_decode("BF4F03020101", &in), SGP_OK);
 	ck_assert_int_eq(ipa_esipa_decode(in.data, in.len, &m, &err), SGP_OK);
 	ck_assert_int_eq(m->present, EsipaMessageFromEimToIpa_PR_getEimPackageResponse);

@@ -13,8 +13,6 @@
 #include "ipa/es10_client.h"
 #include "ipa/esipa_messages.h"
 #include "ipa/ipad.h"
-#include "sim/card.h"
-#include "sim/card_vpcd.h"
 #include "sim/euicc.h"
 #include "sim/euicc_int.h"	/* white-box: eid_bcd */
 #include "core/apdu/vpcd.h"
@@ -45,9 +43,7 @@ struct bed {
 	struct testbed tb;
 	char eid[SGP_EID_LEN + 1];
 	struct event_base *base;
-	struct card *card;
-	struct card_vpcd *vc;
-	bool card_linked;
+	struct testbed_card tc;	/* the card */
 	struct ipa_apdu_transport *t;
 	struct ipa_es10 *es10;
 	/* the eIM */
@@ -68,16 +64,6 @@ struct bed {
 	unsigned runs;
 	struct ipad_result res;
 };
-
-/* ------------------------------------------------------- the card on vpcd */
-
-/* the card's vpcd link, as sim/card_vpcd reports it */
-static void vc_link(void *arg, bool up)
-{
-	struct bed *b = arg;
-
-	b->card_linked = up;
-}
 
 #define RUN_UNTIL(b, cond) do { \
 	while (!(cond)) \
@@ -126,7 +112,6 @@ static void run_done(void *arg, const struct ipad_result *res)
  * device registered, the IPAd polling the eIM. */
 static void bed_init(struct bed *b, int sign_role)
 {
-	struct vpcd_endpoint ep = { .host = "127.0.0.1", .port = 0, .listen = true, .cat = DEUICC };
 	struct vpcd_endpoint rep = { .host = "127.0.0.1", .cat = DIPA, .reconnect_ms = 5 };
 	char cert[128], key[128], ca[128];
 	struct http_tls_cfg stls = { .cert_file = cert, .key_file = key };
@@ -151,11 +136,10 @@ static void bed_init(struct bed *b, int sign_role)
 
 	b->base = event_base_new();
 	ck_assert_ptr_nonnull(b->base);
-	ck_assert_int_eq(card_new(b->tb.euicc, &b->card), SGP_OK);
-	ck_assert_int_eq(card_vpcd_new(b->card, b->base, &ep, vc_link, b, &b->vc), SGP_OK);
-	rep.port = card_vpcd_port(b->vc);
+	testbed_card_listen(&b->tb, b->base, &b->tc);
+	rep.port = vpcd_card_port(b->tc.vc);
 	ck_assert_int_eq(ipa_transport_vpcd_new(b->base, &rep, &b->t), SGP_OK);
-	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && b->card_linked);
+	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && vpcd_card_linked(b->tc.vc));
 	ecfg.clock = b->tb.clock;
 	ck_assert_int_eq(ipa_es10_new(b->t, &ecfg, &b->es10), SGP_OK);
 
@@ -207,9 +191,8 @@ static void bed_free(struct bed *b)
 	eim_server_free(b->eim);
 	ipa_es10_free(b->es10);
 	ipa_transport_free(b->t);
-	card_vpcd_free(b->vc);
+	testbed_card_free(&b->tc);
 	event_base_free(b->base);
-	card_free(b->card);
 	sgp_key_free(b->eim_key);
 	sgp_key_free(b->sign_key);
 	testbed_free(&b->tb);
