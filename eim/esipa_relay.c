@@ -251,53 +251,26 @@ static void on_abort(struct http_request *req, void *arg)
 
 /* ---------------------------------------------------------- requests */
 
-struct tlv {
-	uint32_t tag;
-	const uint8_t *v;
-	size_t vl, hl;
-};
-
-static int child(const uint8_t **p, size_t *n, struct tlv *t)
-{
-	if (!*n || sgp_der_tlv_header(*p, *n, &t->tag, &t->hl, &t->vl) < 0)
-		return SGP_ERR_PARSE;
-	t->v = *p + t->hl;
-	*p += t->hl + t->vl;
-	*n -= t->hl + t->vl;
-	return SGP_OK;
-}
-
-/* The first child of tag among the children of [p, p + n). */
-static int find(const uint8_t *p, size_t n, uint32_t tag, struct tlv *t)
-{
-	while (n) {
-		if (child(&p, &n, t) < 0)
-			return SGP_ERR_PARSE;
-		if (t->tag == tag)
-			return SGP_OK;
-	}
-	return SGP_ERR_NOTFOUND;
-}
-
 /* notificationAddress of a PendingNotification (SGP.22 5.7.16 / 2.4.4):
  * ProfileInstallationResult BF37 { BF27 { ..., BF2F metadata } } or
  * OtherSignedNotification 30 { BF2F metadata, ... }; metadata { ...,
  * notificationAddress UTF8String '0C' } */
 static int notification_address(const struct sgp_buf *pn, char *addr, size_t size)
 {
-	struct tlv o, d, md, a;
+	struct sgp_tlv o, d, md, a;
 	const uint8_t *p = pn->data;
 	size_t n = pn->len;
 
-	if (child(&p, &n, &o) < 0)
+	if (sgp_der_next_tlv(&p, &n, &o) < 0)
 		return SGP_ERR_PARSE;
 	if (o.tag == 0xBF37) {
-		if (find(o.v, o.vl, 0xBF27, &d) < 0 || find(d.v, d.vl, 0xBF2F, &md) < 0)
+		if (sgp_der_find_tlv(o.v, o.vl, 0xBF27, &d) < 0 ||
+		    sgp_der_find_tlv(d.v, d.vl, 0xBF2F, &md) < 0)
 			return SGP_ERR_PARSE;
-	} else if (o.tag != 0x30 || find(o.v, o.vl, 0xBF2F, &md) < 0) {
+	} else if (o.tag != 0x30 || sgp_der_find_tlv(o.v, o.vl, 0xBF2F, &md) < 0) {
 		return SGP_ERR_PARSE;
 	}
-	if (find(md.v, md.vl, 0x0C, &a) < 0 || !a.vl || a.vl >= size || memchr(a.v, 0, a.vl))
+	if (sgp_der_find_tlv(md.v, md.vl, 0x0C, &a) < 0 || !a.vl || a.vl >= size || memchr(a.v, 0, a.vl))
 		return SGP_ERR_PARSE;
 	memcpy(addr, a.v, a.vl);
 	addr[a.vl] = 0;
@@ -308,20 +281,20 @@ static int notification_address(const struct sgp_buf *pn, char *addr, size_t siz
  * BF38 { A0 { euiccSigned1, 5F37, euiccCertificate, eumCertificate } } */
 static void eid_of(const struct sgp_buf *asr, char eid[SGP_EID_LEN + 1])
 {
-	struct tlv o, ok, t;
+	struct sgp_tlv o, ok, t;
 	const uint8_t *p = asr->data;
 	size_t n = asr->len;
 	X509 *cert = NULL;
 
 	eid[0] = 0;
-	if (child(&p, &n, &o) < 0 || find(o.v, o.vl, 0xA0, &ok) < 0)
+	if (sgp_der_next_tlv(&p, &n, &o) < 0 || sgp_der_find_tlv(o.v, o.vl, 0xA0, &ok) < 0)
 		return;
 	p = ok.v;
 	n = ok.vl;
 	for (int i = 0; i < 3; i++)
-		if (child(&p, &n, &t) < 0)
+		if (sgp_der_next_tlv(&p, &n, &t) < 0)
 			return;
-	if (t.tag == 0x30 && sgp_pki_cert_from_der(t.v - t.hl, t.hl + t.vl, &cert) == SGP_OK &&
+	if (t.tag == 0x30 && sgp_pki_cert_from_der(t.whole, t.wl, &cert) == SGP_OK &&
 	    sgp_pki_cert_eid(cert, eid) < 0)
 		eid[0] = 0;
 	X509_free(cert);

@@ -94,36 +94,6 @@ static const struct sgp_fsm ds_fsm = {
 
 /* ---------------------------------------------------------- TLV helpers */
 
-static int tlv_find(const uint8_t *p, size_t len, uint32_t tag, const uint8_t **val, size_t *vlen)
-{
-	while (len) {
-		uint32_t t;
-		size_t h, v;
-
-		if (sgp_der_tlv_header(p, len, &t, &h, &v) < 0)
-			return SGP_ERR_PARSE;
-		if (t == tag) {
-			*val = p + h;
-			*vlen = v;
-			return SGP_OK;
-		}
-		p += h + v;
-		len -= h + v;
-	}
-	return SGP_ERR_NOTFOUND;
-}
-
-static int tlv_outer(const uint8_t *p, size_t len, uint32_t tag, const uint8_t **val, size_t *vlen)
-{
-	uint32_t t;
-	size_t h;
-
-	if (!p || sgp_der_tlv_header(p, len, &t, &h, vlen) < 0 || t != tag || h + *vlen != len)
-		return SGP_ERR_PARSE;
-	*val = p + h;
-	return SGP_OK;
-}
-
 static struct sgp_buf view(const uint8_t *p, size_t n)
 {
 	struct sgp_buf b = { .data = (uint8_t *)p, .len = n, .cap = 0 };
@@ -284,7 +254,7 @@ static void got_addresses(struct ipa_discovery *ds, const uint8_t *a, size_t n)
 	const uint8_t *v, *x;
 	size_t vl, xl;
 
-	if (tlv_outer(a, n, 0xBF3C, &v, &vl) < 0 || tlv_find(v, vl, 0x81, &x, &xl) < 0 || !xl ||
+	if (sgp_der_outer_value(a, n, 0xBF3C, &v, &vl) < 0 || sgp_der_find_value(v, vl, 0x81, &x, &xl, NULL) < 0 || !xl ||
 	    xl >= sizeof(ds->res.smds_address)) {
 		ds_fail(ds, SGP_ERR_NOTFOUND, IPA_CANCEL_NONE,
 			"the eUICC has no root SM-DS address");
@@ -301,7 +271,7 @@ static void got_challenge(struct ipa_discovery *ds, const uint8_t *a, size_t n)
 	const uint8_t *v, *c;
 	size_t vl, cl;
 
-	if (tlv_outer(a, n, 0xBF2E, &v, &vl) < 0 || tlv_find(v, vl, 0x80, &c, &cl) < 0 ||
+	if (sgp_der_outer_value(a, n, 0xBF2E, &v, &vl) < 0 || sgp_der_find_value(v, vl, 0x80, &c, &cl, NULL) < 0 ||
 	    cl != 16) {
 		ds_fail(ds, SGP_ERR_PARSE, IPA_CANCEL_NONE, "GetEUICCChallenge: malformed answer");
 		return;
@@ -323,14 +293,14 @@ static int check_server_signed1(struct ipa_discovery *ds, const struct sgp_buf *
 	const uint8_t *v, *x;
 	size_t vl, xl;
 
-	if (tlv_outer(ss1->data, ss1->len, 0x30, &v, &vl) < 0 ||
-	    tlv_find(v, vl, 0x80, &x, &xl) < 0 || !xl || xl > 16)
+	if (sgp_der_outer_value(ss1->data, ss1->len, 0x30, &v, &vl) < 0 ||
+	    sgp_der_find_value(v, vl, 0x80, &x, &xl, NULL) < 0 || !xl || xl > 16)
 		return SGP_ERR_PARSE;
 	memcpy(ds->tid, x, xl);
 	ds->tid_len = xl;
-	if (tlv_find(v, vl, 0x81, &x, &xl) < 0 || xl != 16 || memcmp(x, ds->challenge, 16))
+	if (sgp_der_find_value(v, vl, 0x81, &x, &xl, NULL) < 0 || xl != 16 || memcmp(x, ds->challenge, 16))
 		return SGP_ERR_VERIFY;
-	if (tlv_find(v, vl, 0x83, &x, &xl) < 0 || xl != strlen(ds->res.smds_address) ||
+	if (sgp_der_find_value(v, vl, 0x83, &x, &xl, NULL) < 0 || xl != strlen(ds->res.smds_address) ||
 	    memcmp(x, ds->res.smds_address, xl))
 		return SGP_ERR_VERIFY;
 	return SGP_OK;
@@ -346,9 +316,9 @@ static void got_initiate_auth(struct ipa_discovery *ds,
 	int rc;
 
 	memcpy(ctx.tac, ds->tac, sizeof(ctx.tac));
-	if (tlv_outer(o->server_signature1.data, o->server_signature1.len, 0x5F37, &sv, &sl) < 0 ||
+	if (sgp_der_outer_value(o->server_signature1.data, o->server_signature1.len, 0x5F37, &sv, &sl) < 0 ||
 	    sl != 64 ||
-	    tlv_outer(o->euicc_ci_pkid_to_be_used.data, o->euicc_ci_pkid_to_be_used.len, 0x04,
+	    sgp_der_outer_value(o->euicc_ci_pkid_to_be_used.data, o->euicc_ci_pkid_to_be_used.len, 0x04,
 		      &pv, &pl) < 0 || !pl) {
 		ds_fail(ds, SGP_ERR_PARSE, IPA_CANCEL_NONE,
 			"initiateAuthentication: a member is malformed");
@@ -380,13 +350,13 @@ static void got_auth_server(struct ipa_discovery *ds, const uint8_t *a, size_t n
 	const uint8_t *v, *e, *code;
 	size_t vl, el, cl;
 
-	if (tlv_outer(a, n, 0xBF38, &v, &vl) == SGP_OK && vl && v[0] == 0xA0) {
+	if (sgp_der_outer_value(a, n, 0xBF38, &v, &vl) == SGP_OK && vl && v[0] == 0xA0) {
 		ds->session_open = true;
 	} else {
 		ds->forward_error = true;
-		if (tlv_outer(a, n, 0xBF38, &v, &vl) == SGP_OK &&
-		    tlv_find(v, vl, 0xA1, &e, &el) == SGP_OK &&
-		    tlv_find(e, el, 0x02, &code, &cl) == SGP_OK && cl && cl <= 4) {
+		if (sgp_der_outer_value(a, n, 0xBF38, &v, &vl) == SGP_OK &&
+		    sgp_der_find_value(v, vl, 0xA1, &e, &el, NULL) == SGP_OK &&
+		    sgp_der_find_value(e, el, 0x02, &code, &cl, NULL) == SGP_OK && cl && cl <= 4) {
 			long x = (code[0] & 0x80) ? -1 : 0;
 
 			for (size_t i = 0; i < cl; i++)
@@ -472,7 +442,7 @@ static void es10_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 		size_t vl;
 
 		ds->session_open = false;
-		ds->res.session_cancelled = tlv_outer(res->data, res->len, 0xBF41, &v, &vl) ==
+		ds->res.session_cancelled = sgp_der_outer_value(res->data, res->len, 0xBF41, &v, &vl) ==
 					    SGP_OK && vl && v[0] == 0xA0;
 		ds_finish(ds, ds->fail_rc);
 		break;

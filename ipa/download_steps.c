@@ -11,41 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The TLV of tag among the siblings in p[0..len). */
-static int tlv_find(const uint8_t *p, size_t len, uint32_t tag, const uint8_t **val, size_t *vlen,
-		    size_t *whole)
-{
-	while (len) {
-		uint32_t t;
-		size_t h, v;
-
-		if (sgp_der_tlv_header(p, len, &t, &h, &v) < 0)
-			return SGP_ERR_PARSE;
-		if (t == tag) {
-			*val = p + h;
-			*vlen = v;
-			if (whole)
-				*whole = h + v;
-			return SGP_OK;
-		}
-		p += h + v;
-		len -= h + v;
-	}
-	return SGP_ERR_NOTFOUND;
-}
-
-/* The value of the outer TLV, which must have tag and fill len exactly. */
-static int tlv_outer(const uint8_t *p, size_t len, uint32_t tag, const uint8_t **val, size_t *vlen)
-{
-	uint32_t t;
-	size_t h;
-
-	if (sgp_der_tlv_header(p, len, &t, &h, vlen) < 0 || t != tag || h + *vlen != len)
-		return SGP_ERR_PARSE;
-	*val = p + h;
-	return SGP_OK;
-}
-
 static long der_int(const uint8_t *v, size_t n)
 {
 	long x = (n && (v[0] & 0x80)) ? -1 : 0;
@@ -132,7 +97,7 @@ static void got_addresses(struct ipa_download *d, const uint8_t *a, size_t n)
 	const uint8_t *v, *dp;
 	size_t vl, dl;
 
-	if (tlv_outer(a, n, 0xBF3C, &v, &vl) < 0 || tlv_find(v, vl, 0x80, &dp, &dl, NULL) < 0 ||
+	if (sgp_der_outer_value(a, n, 0xBF3C, &v, &vl) < 0 || sgp_der_find_value(v, vl, 0x80, &dp, &dl, NULL) < 0 ||
 	    !dl || dl >= sizeof(d->address)) {
 		dl_fail(d, SGP_ERR_NOTFOUND, IPA_CANCEL_NONE,
 			"the eUICC has no default SM-DP+ address");
@@ -149,7 +114,7 @@ static void got_challenge(struct ipa_download *d, const uint8_t *a, size_t n)
 	size_t vl, cl;
 	struct es9_initiate_authentication_req req = { 0 };
 
-	if (tlv_outer(a, n, 0xBF2E, &v, &vl) < 0 || tlv_find(v, vl, 0x80, &c, &cl, NULL) < 0 ||
+	if (sgp_der_outer_value(a, n, 0xBF2E, &v, &vl) < 0 || sgp_der_find_value(v, vl, 0x80, &c, &cl, NULL) < 0 ||
 	    cl != 16) {
 		dl_fail(d, SGP_ERR_PARSE, IPA_CANCEL_NONE, "GetEUICCChallenge: malformed answer");
 		return;
@@ -172,12 +137,12 @@ static bool euicc_ok(struct ipa_download *d, const uint8_t *a, size_t n, uint32_
 	const uint8_t *v, *e, *code;
 	size_t vl, el, cl;
 
-	if (tlv_outer(a, n, tag, &v, &vl) < 0 || !vl)
+	if (sgp_der_outer_value(a, n, tag, &v, &vl) < 0 || !vl)
 		return false;
 	if (v[0] == 0xA0)
 		return true;
-	if (tlv_find(v, vl, 0xA1, &e, &el, NULL) == SGP_OK &&
-	    tlv_find(e, el, 0x02, &code, &cl, NULL) == SGP_OK)
+	if (sgp_der_find_value(v, vl, 0xA1, &e, &el, NULL) == SGP_OK &&
+	    sgp_der_find_value(e, el, 0x02, &code, &cl, NULL) == SGP_OK)
 		d->res.euicc_error = der_int(code, cl);
 	return false;
 }
@@ -236,17 +201,17 @@ static void got_pir(struct ipa_download *d, const uint8_t *a, size_t n)
 	struct es9_handle_notification_req req = { 0 };
 
 	d->session_open = false;	/* the eUICC ends the session with the result */
-	if (tlv_outer(a, n, 0xBF37, &v, &vl) < 0 || tlv_find(v, vl, 0xBF27, &data, &dl, NULL) < 0 ||
-	    tlv_find(data, dl, 0xBF2F, &md, &ml, NULL) < 0 ||
-	    tlv_find(md, ml, 0x80, &sq, &sl, NULL) < 0 || tlv_find(data, dl, 0xA2, &fr, &fl, NULL) < 0 ||
+	if (sgp_der_outer_value(a, n, 0xBF37, &v, &vl) < 0 || sgp_der_find_value(v, vl, 0xBF27, &data, &dl, NULL) < 0 ||
+	    sgp_der_find_value(data, dl, 0xBF2F, &md, &ml, NULL) < 0 ||
+	    sgp_der_find_value(md, ml, 0x80, &sq, &sl, NULL) < 0 || sgp_der_find_value(data, dl, 0xA2, &fr, &fl, NULL) < 0 ||
 	    !fl) {
 		dl_fail(d, SGP_ERR_PARSE, IPA_CANCEL_NONE, "malformed ProfileInstallationResult");
 		return;
 	}
 	d->res.seq_number = der_int(sq, sl);
 	if (fr[0] != 0xA0) {
-		if (tlv_find(fr, fl, 0xA1, &er, &el, NULL) == SGP_OK &&
-		    tlv_find(er, el, 0x81, &reason, &rl, NULL) == SGP_OK)
+		if (sgp_der_find_value(fr, fl, 0xA1, &er, &el, NULL) == SGP_OK &&
+		    sgp_der_find_value(er, el, 0x81, &reason, &rl, NULL) == SGP_OK)
 			d->res.bpp_error_reason = der_int(reason, rl);
 		d->pir_failed = true;
 	}
@@ -289,7 +254,7 @@ static void got_cancel(struct ipa_download *d, const uint8_t *a, size_t n)
 		.transaction_id = tid_view(d), .cancel_session_response = view(a, n),
 	};
 
-	if (tlv_outer(a, n, 0xBF41, &v, &vl) < 0 || !vl || v[0] != 0xA0) {
+	if (sgp_der_outer_value(a, n, 0xBF41, &v, &vl) < 0 || !vl || v[0] != 0xA0) {
 		LOGPFSM(d->fi, LOGL_NOTICE, "the eUICC refused CancelSession");
 		dl_finish(d, d->fail_rc);
 		return;
@@ -364,14 +329,14 @@ static int check_server_signed1(struct ipa_download *d, const struct sgp_buf *ss
 	const uint8_t *v, *x;
 	size_t vl, xl;
 
-	if (tlv_outer(ss1->data, ss1->len, 0x30, &v, &vl) < 0 ||
-	    tlv_find(v, vl, 0x80, &x, &xl, NULL) < 0 || !xl || xl > 16)
+	if (sgp_der_outer_value(ss1->data, ss1->len, 0x30, &v, &vl) < 0 ||
+	    sgp_der_find_value(v, vl, 0x80, &x, &xl, NULL) < 0 || !xl || xl > 16)
 		return SGP_ERR_PARSE;
 	memcpy(d->res.transaction_id, x, xl);
 	d->res.transaction_id_len = xl;
-	if (tlv_find(v, vl, 0x81, &x, &xl, NULL) < 0 || xl != 16 || memcmp(x, d->challenge, 16))
+	if (sgp_der_find_value(v, vl, 0x81, &x, &xl, NULL) < 0 || xl != 16 || memcmp(x, d->challenge, 16))
 		return SGP_ERR_VERIFY;
-	if (tlv_find(v, vl, 0x83, &x, &xl, NULL) < 0 || xl != strlen(d->address) ||
+	if (sgp_der_find_value(v, vl, 0x83, &x, &xl, NULL) < 0 || xl != strlen(d->address) ||
 	    memcmp(x, d->address, xl))
 		return SGP_ERR_VERIFY;
 	return SGP_OK;
@@ -382,7 +347,7 @@ static const uint8_t *tlv_value(const struct sgp_buf *b, uint32_t tag, size_t *n
 {
 	const uint8_t *v;
 
-	return tlv_outer(b->data, b->len, tag, &v, n) == SGP_OK ? v : NULL;
+	return sgp_der_outer_value(b->data, b->len, tag, &v, n) == SGP_OK ? v : NULL;
 }
 
 static void got_initiate_auth(struct ipa_download *d,
@@ -436,8 +401,8 @@ static void got_auth_client(struct ipa_download *d, const struct es9_authenticat
 	rc = md->len && ss2->len && cert->len ? SGP_OK : SGP_ERR_PARSE;
 	sv = rc == SGP_OK ? tlv_value(sig, 0x5F37, &sl) : NULL;
 	/* SmdpSigned2 { [0] transactionId, ccRequiredFlag BOOLEAN, ... } */
-	if (rc < 0 || !sv || sl != 64 || tlv_outer(ss2->data, ss2->len, 0x30, &v, &vl) < 0 ||
-	    tlv_find(v, vl, 0x01, &f, &fl, NULL) < 0 || fl != 1) {
+	if (rc < 0 || !sv || sl != 64 || sgp_der_outer_value(ss2->data, ss2->len, 0x30, &v, &vl) < 0 ||
+	    sgp_der_find_value(v, vl, 0x01, &f, &fl, NULL) < 0 || fl != 1) {
 		dl_fail(d, SGP_ERR_PARSE, IPA_CANCEL_UNDEFINED_REASON,
 			"authenticateClient: a member is missing or malformed");
 		goto out;

@@ -208,3 +208,56 @@ out:
 	free(s.cmds);
 	return rc;
 }
+
+int sgp_der_next_tlv(const uint8_t **p, size_t *len, struct sgp_tlv *t)
+{
+	size_t h;
+
+	if (!*len)
+		return SGP_ERR_NOTFOUND;
+	if (sgp_der_tlv_header(*p, *len, &t->tag, &h, &t->vl) < 0)
+		return SGP_ERR_PARSE;
+	t->whole = *p;
+	t->v = *p + h;
+	t->wl = h + t->vl;
+	*p += t->wl;
+	*len -= t->wl;
+	return SGP_OK;
+}
+
+int sgp_der_find_tlv(const uint8_t *p, size_t len, uint32_t tag, struct sgp_tlv *t)
+{
+	int rc;
+
+	while ((rc = sgp_der_next_tlv(&p, &len, t)) == SGP_OK)
+		if (t->tag == tag)
+			return SGP_OK;
+	return rc;
+}
+
+int sgp_der_find_value(const uint8_t *p, size_t len, uint32_t tag, const uint8_t **val,
+		       size_t *vlen, size_t *whole)
+{
+	struct sgp_tlv t;
+	int rc = sgp_der_find_tlv(p, len, tag, &t);
+
+	if (rc)
+		return rc;
+	*val = t.v;
+	*vlen = t.vl;
+	if (whole)
+		*whole = t.wl;
+	return SGP_OK;
+}
+
+int sgp_der_outer_value(const uint8_t *p, size_t len, uint32_t tag, const uint8_t **val,
+			size_t *vlen)
+{
+	struct sgp_tlv t;
+
+	if (!p || sgp_der_next_tlv(&p, &len, &t) < 0 || len || t.tag != tag)
+		return SGP_ERR_PARSE;
+	*val = t.v;
+	*vlen = t.vl;
+	return SGP_OK;
+}

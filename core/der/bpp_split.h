@@ -60,4 +60,25 @@ int sgp_bpp_split(const uint8_t *bpp, size_t len, struct sgp_bpp_cmd **cmds, siz
 int sgp_der_tlv_header(const uint8_t *p, size_t len, uint32_t *tag, size_t *hdr_len,
 		       size_t *vlen);
 
+/* One TLV inside a buffer: its tag, its value, the whole TLV. */
+struct sgp_tlv {
+	uint32_t tag;
+	const uint8_t *v, *whole;
+	size_t vl, wl;
+};
+/* The next TLV of [*p, *p + *len), which advances past it: 0,
+ * SGP_ERR_NOTFOUND at the end, SGP_ERR_PARSE. */
+int sgp_der_next_tlv(const uint8_t **p, size_t *len, struct sgp_tlv *t);
+/* The first TLV of tag among the siblings in [p, p + len): 0,
+ * SGP_ERR_NOTFOUND, SGP_ERR_PARSE. */
+int sgp_der_find_tlv(const uint8_t *p, size_t len, uint32_t tag, struct sgp_tlv *t);
+/* The same, giving its value (and, when whole is not NULL, the size of the
+ * whole TLV). */
+int sgp_der_find_value(const uint8_t *p, size_t len, uint32_t tag, const uint8_t **val,
+		       size_t *vlen, size_t *whole);
+/* The value of the one TLV that fills [p, p + len) exactly and has tag:
+ * 0 or SGP_ERR_PARSE. */
+int sgp_der_outer_value(const uint8_t *p, size_t len, uint32_t tag, const uint8_t **val,
+			size_t *vlen);
+
 #endif

@@ -2,22 +2,15 @@
 #ifndef SGP_CORE_ESIPA_INT_H
 #define SGP_CORE_ESIPA_INT_H
 
+#include "core/der/bpp_split.h"
+
 #include "core/esipa/esipa_map.h"
 
 struct asn_TYPE_descriptor_s;
 
-struct esipa_tlv {
-	uint32_t tag;
-	const uint8_t *v, *whole;	/* value; the whole TLV */
-	size_t vl, wl;
-};
-
-/* The next TLV of [*p, *p + *len): 0, SGP_ERR_NOTFOUND at the end,
- * SGP_ERR_PARSE. */
-int esipa_next_tlv(const uint8_t **p, size_t *len, struct esipa_tlv *t);
 /* tag { INTEGER code, minimal two's complement } */
 int esipa_put_int(struct sgp_buf *b, uint32_t tag, long code);
-long esipa_get_int(const struct esipa_tlv *t);
+long esipa_get_int(const struct sgp_tlv *t);
 /* The outer tag of function f's ESipa messages ('BF39' ...). */
 uint32_t esipa_fn_tag(enum es9_function f);
 /* body -> esipa_fn_tag(f) { body }, strictly decoded as td; moved into

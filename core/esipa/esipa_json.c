@@ -263,7 +263,7 @@ int esipa_json_fn_of_der(const uint8_t *der, size_t len, enum esipa_json_fn *f)
 
 /* ------------------------------------------------------------ DER -> JSON */
 
-static int field_to_json(const struct jfield *fd, const struct esipa_tlv *t, json_t *obj,
+static int field_to_json(const struct jfield *fd, const struct sgp_tlv *t, json_t *obj,
 			 struct esipa_json_error *e)
 {
 	struct sgp_buf nat = SGP_BUF_INIT;
@@ -321,9 +321,9 @@ static int field_to_json(const struct jfield *fd, const struct esipa_tlv *t, jso
 		} else {
 			const uint8_t *p = v;
 			size_t l = vl;
-			struct esipa_tlv in;
+			struct sgp_tlv in;
 
-			if (esipa_next_tlv(&p, &l, &in) < 0 || l || (fd->nat && in.tag != fd->nat)) {
+			if (sgp_der_next_tlv(&p, &l, &in) < 0 || l || (fd->nat && in.tag != fd->nat)) {
 				rc = fail(e, SGP_ERR_PARSE, "%s: not one value", fd->name);
 				goto out;
 			}
@@ -349,13 +349,13 @@ out:
 static int seq_to_json(const struct jfield *fields, size_t n, const uint8_t *p, size_t len,
 		       json_t *obj, struct esipa_json_error *e)
 {
-	struct esipa_tlv t;
+	struct sgp_tlv t;
 	bool have = false;
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
 		if (!have) {
-			rc = esipa_next_tlv(&p, &len, &t);
+			rc = sgp_der_next_tlv(&p, &len, &t);
 			if (rc == SGP_ERR_PARSE)
 				return fail(e, rc, "malformed TLV");
 			have = rc == SGP_OK;
@@ -377,7 +377,7 @@ static int seq_to_json(const struct jfield *fields, size_t n, const uint8_t *p, 
 static int msg_to_json(const struct jmsg *m, const uint8_t *der, size_t len, char **json,
 		       struct esipa_json_error *e)
 {
-	struct esipa_tlv outer, t;
+	struct sgp_tlv outer, t;
 	json_t *obj = json_object();
 	const uint8_t *p = der;
 	size_t l = len;
@@ -389,7 +389,7 @@ static int msg_to_json(const struct jmsg *m, const uint8_t *der, size_t len, cha
 		rc = fail(e, SGP_ERR_UNSUPPORTED, "no JSON form");
 		goto out;
 	}
-	if (esipa_next_tlv(&p, &l, &outer) < 0 || l || outer.tag != m->tag) {
+	if (sgp_der_next_tlv(&p, &l, &outer) < 0 || l || outer.tag != m->tag) {
 		rc = fail(e, SGP_ERR_PARSE, "not one message of tag %X", (unsigned)m->tag);
 		goto out;
 	}
@@ -399,7 +399,7 @@ static int msg_to_json(const struct jmsg *m, const uint8_t *der, size_t len, cha
 	}
 	p = outer.v;
 	l = outer.vl;
-	if (esipa_next_tlv(&p, &l, &t) < 0 || l) {
+	if (sgp_der_next_tlv(&p, &l, &t) < 0 || l) {
 		rc = fail(e, SGP_ERR_PARSE, "not one alternative");
 		goto out;
 	}
@@ -510,9 +510,9 @@ static int field_from_json(const struct jfield *fd, json_t *j, struct sgp_buf *b
 	} else {
 		const uint8_t *p = v.data;
 		size_t l = v.len;
-		struct esipa_tlv t;
+		struct sgp_tlv t;
 
-		if (esipa_next_tlv(&p, &l, &t) < 0 || l) {
+		if (sgp_der_next_tlv(&p, &l, &t) < 0 || l) {
 			rc = fail(e, SGP_ERR_PARSE, "%s: not one DER value", fd->name);
 			goto out;
 		}

@@ -82,26 +82,10 @@ int esipa_function_of(const uint8_t *der, size_t len, enum es9_function *f)
 	return SGP_ERR_NOTFOUND;
 }
 
-int esipa_next_tlv(const uint8_t **p, size_t *len, struct esipa_tlv *t)
-{
-	size_t h;
-
-	if (!*len)
-		return SGP_ERR_NOTFOUND;
-	if (sgp_der_tlv_header(*p, *len, &t->tag, &h, &t->vl) < 0)
-		return SGP_ERR_PARSE;
-	t->whole = *p;
-	t->v = *p + h;
-	t->wl = h + t->vl;
-	*p += t->wl;
-	*len -= t->wl;
-	return SGP_OK;
-}
-
 /* The value of the outer TLV of [p, p + len), which must have tag. */
-static int outer(const uint8_t *p, size_t len, uint32_t tag, struct esipa_tlv *t)
+static int outer(const uint8_t *p, size_t len, uint32_t tag, struct sgp_tlv *t)
 {
-	if (esipa_next_tlv(&p, &len, t) < 0 || len || t->tag != tag)
+	if (sgp_der_next_tlv(&p, &len, t) < 0 || len || t->tag != tag)
 		return SGP_ERR_PARSE;
 	return SGP_OK;
 }
@@ -109,7 +93,7 @@ static int outer(const uint8_t *p, size_t len, uint32_t tag, struct esipa_tlv *t
 /* A DER value of the JSON binding that must be one TLV of tag. */
 static int put_value(struct sgp_buf *b, const struct sgp_buf *v, uint32_t tag)
 {
-	struct esipa_tlv t;
+	struct sgp_tlv t;
 
 	if (!v->len || outer(v->data, v->len, tag, &t) < 0)
 		return SGP_ERR_INVAL;
@@ -129,7 +113,7 @@ int esipa_put_int(struct sgp_buf *b, uint32_t tag, long code)
 	return sgp_der_put_tlv(b, tag, v + sizeof(v) - n, n);
 }
 
-long esipa_get_int(const struct esipa_tlv *t)
+long esipa_get_int(const struct sgp_tlv *t)
 {
 	long x = (t->vl && (t->v[0] & 0x80)) ? -1 : 0;
 
@@ -138,7 +122,7 @@ long esipa_get_int(const struct esipa_tlv *t)
 	return x;
 }
 
-static int set_buf(struct sgp_buf *b, const struct esipa_tlv *t, bool whole)
+static int set_buf(struct sgp_buf *b, const struct sgp_tlv *t, bool whole)
 {
 	return whole ? sgp_buf_set(b, t->whole, t->wl) : sgp_buf_set(b, t->v, t->vl);
 }
@@ -150,7 +134,7 @@ static int set_buf(struct sgp_buf *b, const struct esipa_tlv *t, bool whole)
  * 1..16 bytes, and a BPP that core/der/bpp_split.h splits. */
 static int check_gbpp_ok(const uint8_t *der, size_t len)
 {
-	struct esipa_tlv o, a, t;
+	struct sgp_tlv o, a, t;
 	struct der_error de;
 	struct sgp_bpp_cmd *cmds = NULL;
 	size_t n, ncmd = 0;
@@ -164,7 +148,7 @@ static int check_gbpp_ok(const uint8_t *der, size_t len)
 		return SGP_ERR_PARSE;
 	p = a.v;
 	n = a.vl;
-	while ((rc = esipa_next_tlv(&p, &n, &t)) == SGP_OK) {
+	while ((rc = sgp_der_next_tlv(&p, &n, &t)) == SGP_OK) {
 		if (t.tag == 0x80 && !bpp && t.vl >= 1 && t.vl <= 16)
 			continue;
 		if (t.tag != 0xBF36 || bpp)
@@ -255,7 +239,7 @@ int esipa_req_from_es9(enum es9_function f, const void *req, const uint8_t *eim_
 			rc = put_value(&b, &u->gbpp.prepare_download_response, 0xBF21);
 		break;
 	case ES9_CANCEL_SESSION: {
-		struct esipa_tlv t;
+		struct sgp_tlv t;
 
 		tid = &u->cs.transaction_id;
 		rc = sgp_der_put_tlv(&b, 0x80, tid->data, tid->len);
@@ -313,7 +297,7 @@ static int set_failed(struct es_resp_header *h, enum es9_function f, long code)
 /* transactionId [0] inside a signed SEQUENCE (serverSigned1, smdpSigned2) */
 static int tid_from_signed(const struct sgp_buf *sig, struct sgp_buf *tid)
 {
-	struct esipa_tlv s, t;
+	struct sgp_tlv s, t;
 	const uint8_t *p;
 	size_t n;
 
@@ -321,19 +305,19 @@ static int tid_from_signed(const struct sgp_buf *sig, struct sgp_buf *tid)
 		return SGP_ERR_PARSE;
 	p = s.v;
 	n = s.vl;
-	if (esipa_next_tlv(&p, &n, &t) < 0 || t.tag != 0x80)
+	if (sgp_der_next_tlv(&p, &n, &t) < 0 || t.tag != 0x80)
 		return SGP_ERR_PARSE;
 	return set_buf(tid, &t, false);
 }
 
-static int ia_ok(const struct esipa_tlv *ok, struct es9_initiate_authentication_resp *r)
+static int ia_ok(const struct sgp_tlv *ok, struct es9_initiate_authentication_resp *r)
 {
 	const uint8_t *p = ok->v;
 	size_t n = ok->vl;
-	struct esipa_tlv t;
+	struct sgp_tlv t;
 	int rc = SGP_OK, seqs = 0;
 
-	while (rc == SGP_OK && esipa_next_tlv(&p, &n, &t) == SGP_OK) {
+	while (rc == SGP_OK && sgp_der_next_tlv(&p, &n, &t) == SGP_OK) {
 		if (t.tag == 0x80)
 			rc = set_buf(&r->transaction_id, &t, false);
 		else if (t.tag == 0x30)
@@ -350,14 +334,14 @@ static int ia_ok(const struct esipa_tlv *ok, struct es9_initiate_authentication_
 	return rc;
 }
 
-static int ac_ok(const struct esipa_tlv *ok, struct es9_authenticate_client_resp *r)
+static int ac_ok(const struct sgp_tlv *ok, struct es9_authenticate_client_resp *r)
 {
 	const uint8_t *p = ok->v;
 	size_t n = ok->vl;
-	struct esipa_tlv t;
+	struct sgp_tlv t;
 	int rc = SGP_OK, seqs = 0;
 
-	while (rc == SGP_OK && esipa_next_tlv(&p, &n, &t) == SGP_OK) {
+	while (rc == SGP_OK && sgp_der_next_tlv(&p, &n, &t) == SGP_OK) {
 		if (t.tag == 0x80)
 			rc = set_buf(&r->transaction_id, &t, false);
 		else if (t.tag == 0xBF25)
@@ -372,14 +356,14 @@ static int ac_ok(const struct esipa_tlv *ok, struct es9_authenticate_client_resp
 	return rc;
 }
 
-static int gbpp_ok(const struct esipa_tlv *ok, struct es9_get_bound_profile_package_resp *r)
+static int gbpp_ok(const struct sgp_tlv *ok, struct es9_get_bound_profile_package_resp *r)
 {
 	const uint8_t *p = ok->v;
 	size_t n = ok->vl;
-	struct esipa_tlv t;
+	struct sgp_tlv t;
 	int rc = SGP_OK;
 
-	while (rc == SGP_OK && esipa_next_tlv(&p, &n, &t) == SGP_OK) {
+	while (rc == SGP_OK && sgp_der_next_tlv(&p, &n, &t) == SGP_OK) {
 		if (t.tag == 0x80)
 			rc = set_buf(&r->transaction_id, &t, false);
 		else if (t.tag == 0xBF36)
@@ -395,7 +379,7 @@ int esipa_resp_to_es9(enum es9_function f, const uint8_t *der, size_t len, void 
 	struct es_resp_header *h = resp;
 	const uint8_t *p;
 	size_t n;
-	struct esipa_tlv o, c;
+	struct sgp_tlv o, c;
 	uint32_t err_tag = f == ES9_AUTHENTICATE_CLIENT ? 0x82 : 0x81;
 	int rc;
 
@@ -410,7 +394,7 @@ int esipa_resp_to_es9(enum es9_function f, const uint8_t *der, size_t len, void 
 		return SGP_ERR_PARSE;
 	p = o.v;
 	n = o.vl;
-	if (esipa_next_tlv(&p, &n, &c) < 0 || n)
+	if (sgp_der_next_tlv(&p, &n, &c) < 0 || n)
 		return SGP_ERR_PARSE;
 	if (c.tag == err_tag) {
 		if (esipa_error)

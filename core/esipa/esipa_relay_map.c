@@ -13,14 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int set_whole(struct sgp_buf *b, const struct esipa_tlv *t)
+static int set_whole(struct sgp_buf *b, const struct sgp_tlv *t)
 {
 	return sgp_buf_set(b, t->whole, t->wl);
 }
 
 /* The first byte of a CHOICE value: its alternative's tag.  The third
  * alternative (automatic tag [2], 'A2') is the compact form (SGP.32 7). */
-static bool is_compact(const struct esipa_tlv *t)
+static bool is_compact(const struct sgp_tlv *t)
 {
 	return t->vl && t->v[0] == 0xA2;
 }
@@ -28,10 +28,10 @@ static bool is_compact(const struct esipa_tlv *t)
 static int ia_req(const uint8_t *p, size_t n, struct esipa_req *r)
 {
 	struct es9_initiate_authentication_req *q = &r->u.ia;
-	struct esipa_tlv t;
+	struct sgp_tlv t;
 	int rc = SGP_OK;
 
-	while (rc == SGP_OK && esipa_next_tlv(&p, &n, &t) == SGP_OK) {
+	while (rc == SGP_OK && sgp_der_next_tlv(&p, &n, &t) == SGP_OK) {
 		switch (t.tag) {
 		case 0x81:
 			rc = sgp_buf_set(&q->euicc_challenge, t.v, t.vl);
@@ -63,10 +63,10 @@ static int ia_req(const uint8_t *p, size_t n, struct esipa_req *r)
 static int tid_and_value(const uint8_t *p, size_t n, uint32_t tag, struct sgp_buf *tid,
 			 struct sgp_buf *value, bool retag_bf41)
 {
-	struct esipa_tlv a, b;
+	struct sgp_tlv a, b;
 	int rc;
 
-	if (esipa_next_tlv(&p, &n, &a) < 0 || a.tag != 0x80 || esipa_next_tlv(&p, &n, &b) < 0 ||
+	if (sgp_der_next_tlv(&p, &n, &a) < 0 || a.tag != 0x80 || sgp_der_next_tlv(&p, &n, &b) < 0 ||
 	    b.tag != tag || n)
 		return SGP_ERR_PARSE;
 	if (is_compact(&b))
@@ -83,7 +83,7 @@ int esipa_req_to_es9(const uint8_t *der, size_t len, struct esipa_req *out)
 	struct der_error de;
 	const uint8_t *p = der;
 	size_t n = len;
-	struct esipa_tlv o, c;
+	struct sgp_tlv o, c;
 	int rc;
 
 	if (!der || !out)
@@ -118,7 +118,7 @@ int esipa_req_to_es9(const uint8_t *der, size_t len, struct esipa_req *out)
 	if (rc < 0)
 		return rc;
 	/* decoded strictly: the TLVs below are well formed */
-	if (esipa_next_tlv(&p, &n, &o) < 0)
+	if (sgp_der_next_tlv(&p, &n, &o) < 0)
 		return SGP_ERR_PARSE;
 	switch (out->fn) {
 	case ES9_INITIATE_AUTHENTICATION:
@@ -139,7 +139,7 @@ int esipa_req_to_es9(const uint8_t *der, size_t len, struct esipa_req *out)
 	default:	/* A0 { the PendingNotification; A0 / A1 inside: compact } */
 		p = o.v;
 		n = o.vl;
-		if (esipa_next_tlv(&p, &n, &c) < 0 || c.tag != 0xA0 || !c.vl)
+		if (sgp_der_next_tlv(&p, &n, &c) < 0 || c.tag != 0xA0 || !c.vl)
 			rc = SGP_ERR_PARSE;
 		else if (c.v[0] == 0xA0 || c.v[0] == 0xA1)
 			rc = SGP_ERR_UNSUPPORTED;

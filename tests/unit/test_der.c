@@ -1,5 +1,6 @@
 /* sgp32lab: unit tests for core/der (strict DER over asn1c) and asn1/ */
 #include "core/buf.h"
+#include "core/der/bpp_split.h"
 #include "core/der/der.h"
 #include "core/err.h"
 #include "testutil.h"
@@ -469,6 +470,43 @@ START_TEST(test_certificate_20_byte_serial)
 }
 END_TEST
 
+/* The one TLV walk (core/der/bpp_split.h): siblings, a search by tag, the
+ * outer TLV that must fill its buffer, and truncated input. */
+START_TEST(test_tlv_walk)
+{
+	/* BF22 03 {81 01 07}  5A 02 {01 02} */
+	static const uint8_t two[] = { 0xBF, 0x22, 0x03, 0x81, 0x01, 0x07, 0x5A, 0x02, 0x01, 0x02 };
+	const uint8_t *p = two, *v;
+	size_t len = sizeof(two), vl, whole;
+	struct sgp_tlv t;
+
+	ck_assert_int_eq(sgp_der_next_tlv(&p, &len, &t), SGP_OK);
+	ck_assert_uint_eq(t.tag, 0xBF22);
+	ck_assert_uint_eq(t.vl, 3);
+	ck_assert_uint_eq(t.wl, 6);
+	ck_assert_ptr_eq(t.whole, two);
+	ck_assert_ptr_eq(t.v, two + 3);
+	ck_assert_int_eq(sgp_der_next_tlv(&p, &len, &t), SGP_OK);
+	ck_assert_uint_eq(t.tag, 0x5A);
+	ck_assert_int_eq(sgp_der_next_tlv(&p, &len, &t), SGP_ERR_NOTFOUND);
+
+	ck_assert_int_eq(sgp_der_find_value(two, sizeof(two), 0x5A, &v, &vl, &whole), SGP_OK);
+	ck_assert_ptr_eq(v, two + 8);
+	ck_assert_uint_eq(vl, 2);
+	ck_assert_uint_eq(whole, 4);
+	ck_assert_int_eq(sgp_der_find_tlv(two, sizeof(two), 0x4F, &t), SGP_ERR_NOTFOUND);
+	/* the second TLV cut short: the walk stops with a parse error */
+	ck_assert_int_eq(sgp_der_find_tlv(two, sizeof(two) - 1, 0x5A, &t), SGP_ERR_PARSE);
+
+	ck_assert_int_eq(sgp_der_outer_value(two, 6, 0xBF22, &v, &vl), SGP_OK);
+	ck_assert_uint_eq(vl, 3);
+	/* not alone in its buffer, the wrong tag, nothing at all */
+	ck_assert_int_eq(sgp_der_outer_value(two, sizeof(two), 0xBF22, &v, &vl), SGP_ERR_PARSE);
+	ck_assert_int_eq(sgp_der_outer_value(two, 6, 0xBF23, &v, &vl), SGP_ERR_PARSE);
+	ck_assert_int_eq(sgp_der_outer_value(NULL, 0, 0xBF22, &v, &vl), SGP_ERR_PARSE);
+}
+END_TEST
+
 static Suite *der_suite(void)
 {
 	Suite *s = suite_create("der");
@@ -483,6 +521,7 @@ static Suite *der_suite(void)
 	tcase_add_test(tc, test_mutations);
 	tcase_add_test(tc, test_reference_certificates);
 	tcase_add_test(tc, test_certificate_20_byte_serial);
+	tcase_add_test(tc, test_tlv_walk);
 	suite_add_tcase(s, tc);
 	return s;
 }
