@@ -50,6 +50,11 @@ int ipa_transport_vpcd_new(struct event_base *base, const struct vpcd_endpoint *
 			   struct ipa_apdu_transport **out);
 /* The local or peer port of a vpcd transport (see vpcd_reader_port). */
 uint16_t ipa_transport_vpcd_port(const struct ipa_apdu_transport *t);
+/* Tell cb (NULL: nobody) when the link to the card comes up or goes down,
+ * after the transport itself reacted: for an IPA whose reader listens and
+ * sees cards come and go.  cb must not free the transport. */
+void ipa_transport_vpcd_on_link(struct ipa_apdu_transport *t, void (*cb)(void *arg, bool up),
+				void *arg);
 
 void ipa_transport_free(struct ipa_apdu_transport *t);
 

@@ -24,6 +24,9 @@ struct tvpcd {
 	struct event *link_timer;
 	uint8_t *held;
 	size_t held_len;
+	/* the owner's observer of the link (ipa_transport_vpcd_on_link) */
+	void (*link_cb)(void *arg, bool up);
+	void *link_arg;
 };
 
 static void held_drop(struct tvpcd *v)
@@ -77,12 +80,14 @@ static void tvpcd_link(void *arg, bool up)
 
 	if (up)
 		v->was_linked = true;
-	if (!up || !v->held)
-		return;
-	rc = vpcd_reader_transmit(v->reader, v->held, v->held_len, tvpcd_done, v);
-	held_drop(v);
-	if (rc < 0)
-		exchange_end(v, SGP_ERR_IO, NULL, 0);
+	if (up && v->held) {
+		rc = vpcd_reader_transmit(v->reader, v->held, v->held_len, tvpcd_done, v);
+		held_drop(v);
+		if (rc < 0)
+			exchange_end(v, SGP_ERR_IO, NULL, 0);
+	}
+	if (v->link_cb)
+		v->link_cb(v->link_arg, up);
 }
 
 static int tvpcd_transmit(void *impl, const uint8_t *apdu, size_t len, ipa_apdu_cb cb, void *arg)
@@ -185,6 +190,17 @@ uint16_t ipa_transport_vpcd_port(const struct ipa_apdu_transport *t)
 	const struct tvpcd *v = t->impl;
 
 	return t->ops == &tvpcd_ops ? vpcd_reader_port(v->reader) : 0;
+}
+
+void ipa_transport_vpcd_on_link(struct ipa_apdu_transport *t, void (*cb)(void *arg, bool up),
+				void *arg)
+{
+	struct tvpcd *v = t->impl;
+
+	if (t->ops != &tvpcd_ops)
+		return;
+	v->link_cb = cb;
+	v->link_arg = arg;
 }
 
 void ipa_transport_free(struct ipa_apdu_transport *t)
