@@ -31,6 +31,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@ struct console {
 	struct lab *lab;
 	struct serve_euicc *euicc;	/* NULL without --role euicc */
 	struct serve_eim *eim;		/* NULL without --role eim */
+	struct serve_ipa *ipa;		/* NULL without --role ipa */
 	struct event_base *base;
 	struct bufferevent *in;		/* stdin, unless it is a regular file */
 	struct evbuffer *lines;		/* input not yet run, one step at a time */
@@ -78,16 +80,25 @@ static void serve_usage(FILE *out)
 		"  --role euicc      also run one eUICC as a card on the vpcd APDU socket\n"
 		"  --role eim        also run the lab's eIM: ESipa on --listen, the operator\n"
 		"                    API (doc/eim-api.md) on --api\n"
+		"  --role ipa        also run the lab's IPA of one device: its card reader\n"
+		"                    listens on --listen (default 127.0.0.1:0) for an eUICC\n"
+		"                    (a scenario's, with `lab ... ipa=HOST:PORT`) or connects\n"
+		"                    to one with --vpcd; it polls the eIM the eUICC names\n"
 		"  --eid EID         the eUICC's EID (32 digits, prefix 89001012 of the lab EUM;\n"
 		"                    required with --role euicc)\n"
 		"  --vpcd HOST:PORT  connect the card to a vpcd reader, reconnecting whenever the\n"
 		"                    link drops (default 127.0.0.1:35963, pcscd's reader\n"
-		"                    \"Virtual PCD 00 00\")\n"
+		"                    \"Virtual PCD 00 00\"); with --role ipa: connect the\n"
+		"                    IPA's reader to a card that listens\n"
 		"  --listen HOST:PORT  listen for a reader instead (port 0: any free port);\n"
-		"                    with --role eim: ESipa's address (default 127.0.0.1:0)\n"
+		"                    with --role eim: ESipa's address (default 127.0.0.1:0);\n"
+		"                    with --role ipa: where the IPA's reader waits for a card\n"
 		"  --api HOST:PORT   --role eim: the operator API's address (default 127.0.0.1:0)\n"
 		"  --devices N       --role eim: eUICC certificates of lab devices 1..N in a new\n"
 		"                    PKI (default 1)\n"
+		"  --eim URL         --role ipa: poll this eIM (https://HOST:PORT/gsma/rsp2/asn1)\n"
+		"                    instead of the one in the eUICC's eIM configuration\n"
+		"  --interval SECONDS  --role ipa: poll every SECONDS (default 10)\n"
 		"  --curve nist|brp  curve of a new lab PKI (default nist); an existing one keeps\n"
 		"                    its own\n"
 		"  --trace FILE      on exit, write every message that crossed a socket\n"
@@ -111,6 +122,14 @@ static void serve_usage(FILE *out)
 		"`eim pki DIR`, and serves until Ctrl-C or SIGTERM.  Your own IPA can poll\n"
 		"it; a scenario points the lab's IPAs and eUICCs at it (or at your own eIM)\n"
 		"with `pki load dir=DIR/pki` and `lab eim=URL eim-id=ID`.\n"
+		"\n"
+		"With --role ipa the PKI (its CI is the IPA's TLS trust) lives in DIR/pki,\n"
+		"generated on first start like --role eim's.  It prints `ipa vpcd HOST:PORT`\n"
+		"and `ipa pki DIR`, then a line for each card that links or goes and for each\n"
+		"run.  When a card links the IPA reads the eIM's address from the eUICC\n"
+		"(ES10b.GetEimConfigurationData, eimFqdn), unless --eim is given, polls at\n"
+		"once and then every --interval seconds.  A scenario tests it (or a user's\n"
+		"eIM with it) with `pki load dir=DIR/pki` and `lab ... ipa=HOST:PORT`.\n"
 		"\n"
 		"In the console, `lab roles=euicc,ipa,smdp,smds,eim devices=N` brings those\n"
 		"simulated roles up on 127.0.0.1 (ephemeral ports) and the scenario steps\n"
@@ -228,7 +247,7 @@ static void console_closed(struct console *c)
 	c->closed = true;
 	console_edit_free(c->edit);
 	c->edit = NULL;
-	if (!c->euicc && !c->eim) {
+	if (!c->euicc && !c->eim && !c->ipa) {
 		event_base_loopexit(c->base, NULL);
 		return;
 	}
@@ -402,7 +421,7 @@ static void euicc_role_stop(struct serve_euicc *se)
 static int euicc_role_pki(struct serve_euicc *se, const char *dir, const char *eid,
 			  enum sgp_pki_curve curve, size_t *idx)
 {
-	char path[4096], ci[4200];
+	char path[PATH_MAX + 16], ci[PATH_MAX + 32];
 	const char *e;
 	size_t i, n;
 	int rc;
@@ -455,7 +474,7 @@ static int euicc_role_start(struct console *c, const char *dir, const char *eid,
 	struct serve_euicc *se = calloc(1, sizeof(*se));
 	struct euicc_cfg cfg = { .eid = eid, .clock = c->lab->clock };
 	struct vpcd_endpoint ep = { .listen = listen, .cat = DEUICC };
-	char host[256], dbpath[4096], err[256];
+	char host[256], dbpath[PATH_MAX + 16], err[256];
 	X509 *ci = NULL;
 	size_t idx;
 	int rc;
@@ -518,19 +537,22 @@ int cmd_serve(int argc, char **argv)
 		{ "curve", required_argument, NULL, 'c' },
 		{ "api", required_argument, NULL, 'a' },
 		{ "devices", required_argument, NULL, 'n' },
+		{ "eim", required_argument, NULL, 'E' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ "trace", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = "sgp32lab-lab", *trace = NULL;
+	char absdir[PATH_MAX];
 	FILE *trace_file = NULL;
 	const char *role = NULL, *eid = NULL, *vpcd = NULL, *listen_at = NULL, *api = NULL;
-	const char *devices = NULL;
-	char esipa_host[64] = "127.0.0.1", api_host[64] = "127.0.0.1";
-	uint16_t esipa_port = 0, api_port = 0;
-	unsigned n_devices = 1;
-	bool is_eim;
+	const char *devices = NULL, *eim_url = NULL, *interval = NULL;
+	char esipa_host[64] = "127.0.0.1", api_host[64] = "127.0.0.1", ipa_host[64] = "127.0.0.1";
+	uint16_t esipa_port = 0, api_port = 0, ipa_port = 0;
+	unsigned n_devices = 1, interval_s = 10;
+	bool is_eim, is_ipa;
 	int curve = SGP_PKI_CURVE_NIST;
 	struct console c = { 0 };
 	struct event *sigint = NULL, *sigterm = NULL;
@@ -547,6 +569,8 @@ int cmd_serve(int argc, char **argv)
 		case 'l': listen_at = optarg; break;
 		case 'a': api = optarg; break;
 		case 'n': devices = optarg; break;
+		case 'E': eim_url = optarg; break;
+		case 'i': interval = optarg; break;
 		case 'c':
 			curve = sgp_pki_curve_parse(optarg);
 			if (curve < 0) {
@@ -564,23 +588,32 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sgp32lab serve: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (role && strcmp(role, "euicc") && strcmp(role, "eim")) {
-		fprintf(stderr, "sgp32lab serve: role '%s' is not available in this build (euicc and "
-			"eim are)\n", role);
+	if (role && strcmp(role, "euicc") && strcmp(role, "eim") && strcmp(role, "ipa")) {
+		fprintf(stderr, "sgp32lab serve: role '%s' is not available in this build (euicc, "
+			"eim and ipa are)\n", role);
 		return EXIT_USAGE;
 	}
-	if (!role && (eid || vpcd || listen_at || api || devices)) {
-		fprintf(stderr, "sgp32lab serve: --eid, --vpcd, --listen, --api and --devices need "
-			"--role\n");
+	if (!role && (eid || vpcd || listen_at || api || devices || eim_url || interval)) {
+		fprintf(stderr, "sgp32lab serve: --eid, --vpcd, --listen, --api, --devices, --eim "
+			"and --interval need --role\n");
 		return EXIT_USAGE;
 	}
 	is_eim = role && !strcmp(role, "eim");
-	if (is_eim && (eid || vpcd)) {
-		fprintf(stderr, "sgp32lab serve: --eid and --vpcd are options of --role euicc\n");
+	is_ipa = role && !strcmp(role, "ipa");
+	if ((is_eim || is_ipa) && eid) {
+		fprintf(stderr, "sgp32lab serve: --eid is an option of --role euicc\n");
+		return EXIT_USAGE;
+	}
+	if (is_eim && vpcd) {
+		fprintf(stderr, "sgp32lab serve: --vpcd is an option of --role euicc and ipa\n");
 		return EXIT_USAGE;
 	}
 	if (!is_eim && (api || devices)) {
 		fprintf(stderr, "sgp32lab serve: --api and --devices are options of --role eim\n");
+		return EXIT_USAGE;
+	}
+	if (!is_ipa && (eim_url || interval)) {
+		fprintf(stderr, "sgp32lab serve: --eim and --interval are options of --role ipa\n");
 		return EXIT_USAGE;
 	}
 	if (is_eim && ((listen_at && parse_hostport(listen_at, esipa_host, sizeof(esipa_host),
@@ -589,11 +622,26 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sgp32lab serve: --listen and --api take HOST:PORT\n");
 		return EXIT_USAGE;
 	}
+	if (is_ipa && ((listen_at || vpcd) &&
+		       parse_hostport(listen_at ? listen_at : vpcd, ipa_host, sizeof(ipa_host),
+				      &ipa_port) < 0)) {
+		fprintf(stderr, "sgp32lab serve: --listen and --vpcd take HOST:PORT\n");
+		return EXIT_USAGE;
+	}
+	if (eim_url && strncmp(eim_url, "https://", 8)) {
+		fprintf(stderr, "sgp32lab serve: --eim takes the eIM's ESipa URL, "
+			"https://HOST:PORT/gsma/rsp2/asn1\n");
+		return EXIT_USAGE;
+	}
+	if (interval && (step_parse_uint(interval, 86400, &interval_s) < 0 || interval_s == 0)) {
+		fprintf(stderr, "sgp32lab serve: --interval takes seconds from 1 to 86400\n");
+		return EXIT_USAGE;
+	}
 	if (devices && (step_parse_uint(devices, 10000, &n_devices) < 0 || n_devices == 0)) {
 		fprintf(stderr, "sgp32lab serve: --devices takes a number from 1 to 10000\n");
 		return EXIT_USAGE;
 	}
-	if (role && !is_eim && (!eid || sgp_eid_check(eid) < 0)) {
+	if (role && !is_eim && !is_ipa && (!eid || sgp_eid_check(eid) < 0)) {
 		fprintf(stderr, "sgp32lab serve: --role euicc needs --eid with 32 digits and valid "
 			"check digits\n");
 		return EXIT_USAGE;
@@ -606,6 +654,9 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sgp32lab serve: cannot create %s: %s\n", dir, strerror(errno));
 		return EXIT_USAGE;
 	}
+	/* printed paths (the PKI a scenario loads) work from any folder */
+	if (realpath(dir, absdir))
+		dir = absdir;
 	if (trace && !(trace_file = fopen(trace, "w"))) {
 		fprintf(stderr, "sgp32lab serve: cannot write the trace %s: %s\n", trace,
 			strerror(errno));
@@ -628,7 +679,19 @@ int cmd_serve(int argc, char **argv)
 		rc = EXIT_FAILURE;
 		goto out;
 	}
-	if (role && !is_eim && euicc_role_start(&c, dir, eid, (enum sgp_pki_curve)curve,
+	if (is_ipa) {
+		struct serve_ipa_cfg icfg = {
+			.dir = dir, .curve = (enum sgp_pki_curve)curve, .vpcd_host = ipa_host,
+			.vpcd_port = ipa_port, .connect = vpcd != NULL, .eim_url = eim_url,
+			.interval_s = interval_s,
+		};
+
+		if (serve_ipa_start(c.lab, &icfg, &c.ipa) < 0) {
+			rc = EXIT_FAILURE;
+			goto out;
+		}
+	}
+	if (role && !is_eim && !is_ipa && euicc_role_start(&c, dir, eid, (enum sgp_pki_curve)curve,
 				     listen_at ? listen_at : vpcd ? vpcd : "127.0.0.1:35963",
 				     listen_at != NULL) < 0) {
 		rc = EXIT_FAILURE;
@@ -683,6 +746,7 @@ out:
 	console_edit_free(c.edit);
 	euicc_role_stop(c.euicc);
 	serve_eim_stop(c.eim);
+	serve_ipa_stop(c.ipa);
 	if (c.lab)
 		step_tables_teardown(c.lab);
 	lab_free(c.lab);

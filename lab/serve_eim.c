@@ -13,62 +13,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 struct serve_eim {
 	struct sgp_pki *pki;
 	struct lab_eim_host h;
 };
-
-/* The PKI in dir/pki: loaded, or generated with the lab's device EIDs,
- * valid for scenarios that load it too (lab_pki_not_before()). */
-static int eim_pki(struct serve_eim *se, const char *path, enum sgp_pki_curve curve,
-		   unsigned devices)
-{
-	char ci[4200];
-	char (*eids)[SGP_EID_LEN + 1] = NULL;
-	const char **list = NULL;
-	int rc;
-
-	snprintf(ci, sizeof(ci), "%s/ci.pem", path);
-	if (access(ci, F_OK) == 0) {
-		rc = sgp_pki_load(path, curve, &se->pki);
-		if (rc < 0)
-			fprintf(stderr, "sgp32lab serve: cannot load the lab PKI in %s: %s\n", path,
-				sgp_strerror(rc));
-		return rc;
-	}
-	eids = calloc(devices, sizeof(*eids));
-	list = calloc(devices, sizeof(*list));
-	if (!eids || !list) {
-		rc = SGP_ERR_NOMEM;
-		goto out;
-	}
-	for (unsigned i = 0; i < devices; i++) {
-		lab_device_eid(i + 1, eids[i]);
-		list[i] = eids[i];
-	}
-	{
-		struct sgp_pki_gen_opts o = {
-			.curve = curve, .eids = list, .n_eids = devices,
-			.not_before = lab_pki_not_before(),
-		};
-
-		rc = sgp_pki_generate(&o, &se->pki);
-	}
-	if (rc == SGP_OK)
-		rc = sgp_pki_save(se->pki, path, false);
-	if (rc == SGP_OK)
-		printf("  new lab PKI (%s, eUICC certificates of devices 1..%u) in %s\n",
-		       sgp_pki_curve_name(curve), devices, path);
-out:
-	if (rc < 0)
-		fprintf(stderr, "sgp32lab serve: cannot create the lab PKI in %s: %s\n", path,
-			sgp_strerror(rc));
-	free(eids);
-	free(list);
-	return rc;
-}
 
 int serve_eim_start(struct lab *lab, const char *dir, enum sgp_pki_curve curve,
 		    unsigned devices, const char *esipa_host, uint16_t esipa_port,
@@ -82,7 +31,7 @@ int serve_eim_start(struct lab *lab, const char *dir, enum sgp_pki_curve curve,
 	if (!se)
 		return SGP_ERR_NOMEM;
 	snprintf(path, sizeof(path), "%s/pki", dir);
-	rc = eim_pki(se, path, curve, devices);
+	rc = serve_pki_open(path, curve, devices, &se->pki);
 	if (rc < 0)
 		goto fail;
 	store = lab_store(lab, err, sizeof(err));
