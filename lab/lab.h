@@ -24,6 +24,7 @@ struct lab_local_eim;
 struct lab_rsp;
 struct lab_eim;
 struct lab_devices;
+struct lab_ext_ipa;
 struct sgp_store;
 
 /* 2026-01-01T00:00:00Z: where the simulated clock of every run starts, so
@@ -43,6 +44,11 @@ struct lab {
 	 * (lab/steps_eim.c); empty: none */
 	char eim_url[256];
 	char eim_id[129];
+	/* `lab ipa=HOST:PORT`: the user's IPA replaces the simulated one; its
+	 * card reader listens there (device N's eUICC connects to PORT+N-1,
+	 * lab/steps_external_ipa.c); empty: none */
+	char ipa_host[64];
+	uint16_t ipa_port;
 
 	/* the lab's database: ":memory:" for a scenario run, DIR/lab.db for
 	 * the sandbox; opened on first use (lab_store()) */
@@ -56,6 +62,7 @@ struct lab {
 	struct lab_rsp *rsp;
 	struct lab_eim *eim;
 	struct lab_devices *ipads;
+	struct lab_ext_ipa *ext_ipa;
 };
 
 enum lab_role {
@@ -126,6 +133,7 @@ extern const struct step_table steps_eim;
 extern const struct step_table steps_eim_ops;
 extern const struct step_table steps_endpoints;
 extern const struct step_table steps_device;
+extern const struct step_table steps_external_ipa;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,

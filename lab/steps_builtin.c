@@ -44,9 +44,27 @@ static int parse_roles(const char *list, uint32_t *mask, char *err, size_t errle
 	return 0;
 }
 
+/* ipa=HOST:PORT: the external IPA's card reader (vpcd framing) */
+static int parse_reader(const char *v, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *colon = strrchr(v, ':');
+	unsigned n;
+
+	if (!colon || colon == v || (size_t)(colon - v) >= hostlen ||
+	    step_parse_uint(colon + 1, 65535, &n) < 0 || n == 0)
+		return -1;
+	memcpy(host, v, (size_t)(colon - v));
+	host[colon - v] = '\0';
+	*port = (uint16_t)n;
+	return 0;
+}
+
 static int lab_check(const struct scn_step *st, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "roles", "curve", "devices", "eim", "eim-id", NULL };
+	static const char *const keys[] = { "roles", "curve", "devices", "eim", "eim-id", "ipa",
+					    NULL };
+	char host[sizeof(((struct lab *)0)->ipa_host)];
+	uint16_t port;
 	const char *v, *id = step_arg(st, "eim-id");
 	struct http_url u;
 	uint32_t mask = 0;
@@ -84,6 +102,19 @@ static int lab_check(const struct scn_step *st, char *err, size_t errlen)
 			 "either simulated or external");
 		return -1;
 	}
+	/* an external IPA: its card reader listens at HOST:PORT */
+	if ((v = step_arg(st, "ipa"))) {
+		if (parse_reader(v, host, sizeof(host), &port) < 0) {
+			snprintf(err, errlen, "ipa= is where the external IPA's card reader listens, "
+				 "HOST:PORT (e.g. 127.0.0.1:35963, pcscd's vpcd reader)");
+			return -1;
+		}
+		if (mask & (1u << LAB_ROLE_IPA)) {
+			snprintf(err, errlen, "roles=...ipa and ipa=HOST:PORT exclude each other: "
+				 "the IPA is either simulated or external");
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -109,6 +140,15 @@ static enum step_result lab_run(struct lab *lab, const struct scn_step *st, stru
 		snprintf(lab->eim_url, sizeof(lab->eim_url), "%s", v);
 		snprintf(lab->eim_id, sizeof(lab->eim_id), "%s", step_arg(st, "eim-id"));
 		step_msg(ctx, "external eIM %s at %s", lab->eim_id, lab->eim_url);
+	}
+	if ((v = step_arg(st, "ipa"))) {
+		parse_reader(v, lab->ipa_host, sizeof(lab->ipa_host), &lab->ipa_port);
+		if ((unsigned)lab->ipa_port + (lab->devices ? lab->devices : 1) - 1 > 65535) {
+			step_msg(ctx, "ipa=%s: device %u's port would be past 65535", v, lab->devices);
+			return STEP_FAIL;
+		}
+		step_msg(ctx, "external IPA: device N's eUICC connects to its reader at %s:%u+N-1",
+			 lab->ipa_host, lab->ipa_port);
 	}
 	return STEP_OK;
 }
@@ -177,9 +217,12 @@ static enum step_result clock_run(struct lab *lab, const struct scn_step *st, st
 static const struct step_def builtin_defs[] = {
 	{
 		.keyword = "lab",
-		.usage = "lab [roles=ROLE,...] [curve=nist|brp] [devices=N] [eim=URL eim-id=ID]",
+		.usage = "lab [roles=ROLE,...] [curve=nist|brp] [devices=N] [eim=URL eim-id=ID] "
+			 "[ipa=HOST:PORT]",
 		.help = "Declare the lab: simulated roles, the PKI's curve, the number of devices; "
-			"eim=: the IPAs poll an external eIM (yours) instead of the simulated one.",
+			"eim=: the IPAs poll an external eIM (yours) instead of the simulated one; "
+			"ipa=: an external IPA (yours) whose card reader listens at HOST:PORT drives "
+			"the eUICCs (device N's connects to PORT+N-1).",
 		.check = lab_check, .run = lab_run,
 	},
 	{

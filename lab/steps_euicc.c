@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "core/pki/pki.h"
 #include "sim/card.h"
+#include "sim/card_vpcd.h"
 #include "sim/euicc.h"
 
 #include <stdlib.h>
@@ -28,20 +29,42 @@
 struct lab_euicc {
 	struct euicc **euiccs;
 	struct card **cards;	/* the APDU front end of each */
+	struct card_vpcd **links; /* `lab ipa=HOST:PORT`: each card's socket to the
+				   * external IPA's reader */
 	size_t n;
 };
 
 static void close_cards(struct lab_euicc *le)
 {
 	for (size_t i = 0; i < le->n; i++) {
+		if (le->links)
+			card_vpcd_free(le->links[i]);
 		card_free(le->cards[i]);
 		euicc_free(le->euiccs[i]);
 	}
+	free(le->links);
 	free(le->cards);
 	free(le->euiccs);
+	le->links = NULL;
 	le->cards = NULL;
 	le->euiccs = NULL;
 	le->n = 0;
+}
+
+/* `lab ipa=HOST:PORT`: card i connects to the external IPA's reader at
+ * PORT+i (vpcd framing), reconnecting whenever the link drops, as a card
+ * behind pcscd's vpcd driver does. */
+static int link_external_ipa(struct lab *lab, struct lab_euicc *le, size_t i, char *err,
+			     size_t errlen)
+{
+	struct vpcd_endpoint ep = { .host = lab->ipa_host, .port = (uint16_t)(lab->ipa_port + i),
+				    .reconnect_ms = 100, .cat = DEUICC };
+	int rc = card_vpcd_new(le->cards[i], lab->base, &ep, NULL, NULL, &le->links[i]);
+
+	if (rc < 0)
+		snprintf(err, errlen, "cannot connect device %zu's eUICC to the external IPA at "
+			 "%s:%u: %s", i + 1, ep.host, ep.port, sgp_strerror(rc));
+	return rc;
 }
 
 /* Open one eUICC per eUICC certificate of the lab PKI. */
@@ -59,7 +82,9 @@ static int open_cards(struct lab *lab, struct lab_euicc *le, char *err, size_t e
 	ci = calloc(sgp_pki_ci_count(pki), sizeof(*ci));
 	le->euiccs = calloc(n ? n : 1, sizeof(*le->euiccs));
 	le->cards = calloc(n ? n : 1, sizeof(*le->cards));
-	if (!ci || !le->euiccs || !le->cards) {
+	if (lab->ipa_host[0])
+		le->links = calloc(n ? n : 1, sizeof(*le->links));
+	if (!ci || !le->euiccs || !le->cards || (lab->ipa_host[0] && !le->links)) {
 		free(ci);
 		snprintf(err, errlen, "out of memory");
 		return SGP_ERR_NOMEM;
@@ -87,6 +112,8 @@ static int open_cards(struct lab *lab, struct lab_euicc *le, char *err, size_t e
 			le->n++;
 		else
 			snprintf(err, errlen, "cannot open the eUICC %s: %s", cfg.eid, sgp_strerror(rc));
+		if (rc == SGP_OK && le->links)
+			rc = link_external_ipa(lab, le, le->n - 1, err, errlen);
 	}
 	free(ci);
 	return rc;

@@ -63,6 +63,12 @@ struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, siz
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (lab->ipa_host[0]) {
+		snprintf(err, errlen, "the IPA is external (ipa=%s:%u): it acts on its own; queue "
+			 "work at the lab eIM and wait with `eim @N wait-results`", lab->ipa_host,
+			 lab->ipa_port);
+		return NULL;
+	}
 	if (!(lab->roles & (1u << LAB_ROLE_IPA))) {
 		snprintf(err, errlen, "no simulated IPA in this lab (lab roles=ipa,...)");
 		return NULL;
