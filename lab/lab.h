@@ -49,6 +49,9 @@ struct lab {
 	 * lab/steps_external_ipa.c); empty: none */
 	char ipa_host[64];
 	uint16_t ipa_port;
+	/* `lab smdp=HOST:PORT`: the user's SM-DP+ replaces the simulated one
+	 * (its address in activation codes, lab/steps_smdp.c); empty: none */
+	char smdp_addr[64];
 
 	/* the lab's database: ":memory:" for a scenario run, DIR/lab.db for
 	 * the sandbox; opened on first use (lab_store()) */

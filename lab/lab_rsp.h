@@ -63,6 +63,9 @@ struct lab_rsp {
 struct lab_rsp *lab_rsp_state(struct lab *lab);
 struct http_client *lab_http(struct lab *lab, char *err, size_t errlen);
 struct smdp_server *lab_smdp(struct lab *lab, char *err, size_t errlen);
+/* The SM-DP+'s address (HOST:PORT): the external one (`lab smdp=`), else
+ * the lab's (started on first use). */
+const char *lab_smdp_address(struct lab *lab, char *err, size_t errlen);
 struct smds *lab_smds(struct lab *lab, char *err, size_t errlen);
 /* Device N's IPA with its ES10 client (its card on vpcd), made on first use. */
 struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, size_t errlen);

@@ -62,7 +62,7 @@ static int parse_reader(const char *v, char *host, size_t hostlen, uint16_t *por
 static int lab_check(const struct scn_step *st, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "roles", "curve", "devices", "eim", "eim-id", "ipa",
-					    NULL };
+					    "smdp", NULL };
 	char host[sizeof(((struct lab *)0)->ipa_host)];
 	uint16_t port;
 	const char *v, *id = step_arg(st, "eim-id");
@@ -115,6 +115,20 @@ static int lab_check(const struct scn_step *st, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* an external SM-DP+: its address as activation codes carry it */
+	if ((v = step_arg(st, "smdp"))) {
+		if (parse_reader(v, host, sizeof(host), &port) < 0 ||
+		    strlen(v) >= sizeof(((struct lab *)0)->smdp_addr)) {
+			snprintf(err, errlen, "smdp= is the external SM-DP+'s address HOST:PORT, as "
+				 "in an activation code (e.g. smdp.example.com:443)");
+			return -1;
+		}
+		if (mask & (1u << LAB_ROLE_SMDP)) {
+			snprintf(err, errlen, "roles=...smdp and smdp=HOST:PORT exclude each other: "
+				 "the SM-DP+ is either simulated or external");
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -149,6 +163,10 @@ static enum step_result lab_run(struct lab *lab, const struct scn_step *st, stru
 		}
 		step_msg(ctx, "external IPA: device N's eUICC connects to its reader at %s:%u+N-1",
 			 lab->ipa_host, lab->ipa_port);
+	}
+	if ((v = step_arg(st, "smdp"))) {
+		snprintf(lab->smdp_addr, sizeof(lab->smdp_addr), "%s", v);
+		step_msg(ctx, "external SM-DP+ at %s", v);
 	}
 	return STEP_OK;
 }
@@ -218,11 +236,12 @@ static const struct step_def builtin_defs[] = {
 	{
 		.keyword = "lab",
 		.usage = "lab [roles=ROLE,...] [curve=nist|brp] [devices=N] [eim=URL eim-id=ID] "
-			 "[ipa=HOST:PORT]",
+			 "[ipa=HOST:PORT] [smdp=HOST:PORT]",
 		.help = "Declare the lab: simulated roles, the PKI's curve, the number of devices; "
 			"eim=: the IPAs poll an external eIM (yours) instead of the simulated one; "
 			"ipa=: an external IPA (yours) whose card reader listens at HOST:PORT drives "
-			"the eUICCs (device N's connects to PORT+N-1).",
+			"the eUICCs (device N's connects to PORT+N-1); smdp=: downloads and orders go to an "
+			"external SM-DP+ (yours) at that address.",
 		.check = lab_check, .run = lab_run,
 	},
 	{

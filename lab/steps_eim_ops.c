@@ -231,12 +231,13 @@ static enum step_result download_run(struct lab *lab, const struct scn_step *st,
 		return STEP_FAIL;
 	if (!strncmp(w, "mid=", 4)) {
 		char err[256] = "", ac[400];
+		const char *addr = lab_smdp_address(lab, err, sizeof(err));
 
-		if (!lab_smdp(lab, err, sizeof(err))) {
+		if (!addr) {
 			step_msg(ctx, "%s", err);
 			return STEP_FAIL;
 		}
-		snprintf(ac, sizeof(ac), "LPA:1$%s$%s", lab_rsp_state(lab)->smdp_address, w + 4);
+		snprintf(ac, sizeof(ac), "LPA:1$%s$%s", addr, w + 4);
 		rc = eim_queue_download_trigger(s, eid, EIM_DOWNLOAD_ACTIVATION_CODE, ac, &id);
 	} else if (!strncmp(w, "ac=", 3))
 		rc = eim_queue_download_trigger(s, eid, EIM_DOWNLOAD_ACTIVATION_CODE, w + 3, &id);

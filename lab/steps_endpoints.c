@@ -60,6 +60,9 @@ static enum step_result endpoints_run(struct lab *lab, const struct scn_step *st
 		    "https://%s/gsma/rsp2/es2plus/ (ES2+)", lab_rsp_state(lab)->smdp_address,
 		    lab_rsp_state(lab)->smdp_address);
 	}
+	if (lab->smdp_addr[0])
+		add(out, sizeof(out), "\n  SM-DP+  https://%s/gsma/rsp2/es9plus/ (external)",
+		    lab->smdp_addr);
 	if (lab->roles & (1u << LAB_ROLE_SMDS)) {
 		if (!lab_smds(lab, err, sizeof(err)))
 			goto fail;

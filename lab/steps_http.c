@@ -307,9 +307,11 @@ static int role_address(struct lab *lab, const char *role, char *out, size_t siz
 	char url[512];
 
 	if (!strcmp(role, "smdp")) {
-		if (!lab_smdp(lab, err, errlen))
+		const char *addr = lab_smdp_address(lab, err, errlen);
+
+		if (!addr)
 			return -1;
-		snprintf(out, size, "%s", lab_rsp_state(lab)->smdp_address);
+		snprintf(out, size, "%s", addr);
 	} else if (!strcmp(role, "smds")) {
 		if (!lab_smds(lab, err, errlen))
 			return -1;

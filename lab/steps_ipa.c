@@ -440,7 +440,7 @@ static enum step_result download_run(struct lab *lab, const struct scn_step *st,
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
 	}
-	if (step_arg(st, "mid") && !lab_smdp(lab, err, sizeof(err))) {
+	if (step_arg(st, "mid") && !lab_smdp_address(lab, err, sizeof(err))) {
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
 	}

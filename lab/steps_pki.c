@@ -108,8 +108,9 @@ static int lab_pki_generate(struct lab *lab, const char *curve, const char *cons
 		return SGP_ERR_NOMEM;
 	o.curve = sgp_pki_curve_parse(curve) == SGP_PKI_CURVE_BRP ? SGP_PKI_CURVE_BRP
 								   : SGP_PKI_CURVE_NIST;
-	/* certificates valid from the simulated clock's start */
-	o.not_before = sgp_clock_now(lab->clock) - 86400;
+	/* certificates valid from the day before the simulated clock's start,
+	 * also in the sandbox (real time): a scenario can load its PKI */
+	o.not_before = lab_pki_not_before();
 	if (n_eids) {
 		o.eids = eids;
 		o.n_eids = n_eids;

@@ -89,6 +89,11 @@ struct smdp_server *lab_smdp(struct lab *lab, char *err, size_t errlen)
 	}
 	if (r->smdp)
 		return r->smdp;
+	if (lab->smdp_addr[0]) {
+		snprintf(err, errlen, "the SM-DP+ is external (smdp=%s): its inventory and state are "
+			 "its own; check what the devices got", lab->smdp_addr);
+		return NULL;
+	}
 	if (!(lab->roles & (1u << LAB_ROLE_SMDP))) {
 		snprintf(err, errlen, "no simulated SM-DP+ in this lab (lab roles=smdp,...)");
 		return NULL;
@@ -115,6 +120,25 @@ struct smdp_server *lab_smdp(struct lab *lab, char *err, size_t errlen)
 	}
 	snprintf(r->smdp_address, sizeof(r->smdp_address), "%s", smdp_server_address(r->smdp));
 	return r->smdp;
+}
+
+/* The SM-DP+'s address (HOST:PORT) for activation codes and ES2+: the
+ * external one (`lab smdp=`), else the lab's, started on first use. */
+const char *lab_smdp_address(struct lab *lab, char *err, size_t errlen)
+{
+	struct lab_rsp *r = lab_rsp_state(lab);
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (lab->smdp_addr[0]) {
+		if (!lab_http(lab, err, errlen))	/* the HTTPS client trusting the lab PKI */
+			return NULL;
+		snprintf(r->smdp_address, sizeof(r->smdp_address), "%s", lab->smdp_addr);
+		return r->smdp_address;
+	}
+	return lab_smdp(lab, err, errlen) ? r->smdp_address : NULL;
 }
 
 /* The lab's SM-DS, started on first use. */
@@ -327,7 +351,7 @@ static enum step_result order_run(struct lab *lab, const struct scn_step *st, st
 	char err[256];
 	json_t *b;
 
-	if (!lab_smdp(lab, err, sizeof(err))) {
+	if (!lab_smdp_address(lab, err, sizeof(err))) {
 		step_msg(ctx, "%s", err);
 		return STEP_FAIL;
 	}
@@ -424,11 +448,11 @@ static enum step_result set_dp_run(struct lab *lab, const struct scn_step *st, s
 	int rc;
 
 	if (!strcmp(addr, "smdp")) {
-		if (!lab_smdp(lab, err, sizeof(err))) {
+		addr = lab_smdp_address(lab, err, sizeof(err));
+		if (!addr) {
 			step_msg(ctx, "%s", err);
 			return STEP_FAIL;
 		}
-		addr = lab->rsp->smdp_address;
 	}
 	card = lab_card_get(lab, (unsigned)step_device(st->argv[1], MAX_DEVICES), err, sizeof(err));
 	if (!card) {
