@@ -487,3 +487,8 @@ uint16_t eim_api_port(const struct eim_api *a)
 {
 	return http_server_port(a->http);
 }
+
+struct http_server *eim_api_http(struct eim_api *a)
+{
+	return a->http;
+}

@@ -22,5 +22,8 @@ struct eim_api *eim_api_new(struct event_base *base, struct eim_server *eim,
 			    const struct http_server_cfg *http, int *err);
 void eim_api_free(struct eim_api *a);
 uint16_t eim_api_port(const struct eim_api *a);
+/* The API's HTTPS server, for a host that serves more under /api/v1/ (an
+ * exact route wins over the API's prefix route). */
+struct http_server *eim_api_http(struct eim_api *a);
 
 #endif

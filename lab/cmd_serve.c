@@ -33,6 +33,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,6 +65,18 @@ struct console {
 	bool closed;			/* ...and all of it has run */
 	bool interactive;
 	struct console_edit *edit;	/* line editing on a terminal */
+	/* steps from the operator API (POST /api/v1/steps, lab/api_steps.c),
+	 * run in turn with the typed lines */
+	struct api_line *api_head, **api_tail;
+	struct api_line *api_cur;	/* the running step came from there */
+	struct lab_step_sink sink;
+};
+
+struct api_line {
+	struct api_line *next;
+	char *line;
+	lab_step_reply_fn reply;	/* NULL: the client went away */
+	void *reply_arg;
 };
 
 static void serve_usage(FILE *out)
@@ -151,8 +164,30 @@ static void prompt(struct console *c)
 	}
 }
 
+static void api_line_free(struct api_line *a)
+{
+	if (!a)
+		return;
+	free(a->line);
+	free(a);
+}
+
+/* The API's step is over: tell its client (once). */
+static void api_answer(struct console *c, enum lab_step_outcome outcome, const char *msg)
+{
+	struct api_line *a = c->api_cur;
+
+	if (a && a->reply) {
+		a->reply(a->reply_arg, outcome, msg);
+		a->reply = NULL;
+	}
+}
+
 static void step_over(struct console *c)
 {
+	api_answer(c, LAB_STEP_REFUSED, "the step did not run");	/* if nobody answered yet */
+	api_line_free(c->api_cur);
+	c->api_cur = NULL;
 	scenario_free_words(c->step.argc, c->step.argv);
 	free(c->step.text);
 	memset(&c->step, 0, sizeof(c->step));
@@ -167,6 +202,7 @@ static void console_step_done(struct step_ctx *ctx, bool ok)
 
 	printf("%s%s%s\n", ok ? "ok" : "FAIL", ctx->msg[0] ? ": " : "", ctx->msg);
 	fflush(stdout);
+	api_answer(c, ok ? LAB_STEP_OK : LAB_STEP_FAILED, ctx->msg);
 	if (trace_enabled()) {
 		char outcome[sizeof(ctx->msg) + 8];
 
@@ -179,6 +215,22 @@ static void console_step_done(struct step_ctx *ctx, bool ok)
 	 * name it (see step_ctx.h) */
 }
 
+/* A line that is no step to run: say why (to the API's client too). */
+static void refuse(struct console *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(struct console *c, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printf("error: %s\n", msg);
+	fflush(stdout);
+	api_answer(c, LAB_STEP_REFUSED, msg);
+	step_over(c);
+}
+
 static void console_line(struct console *c, char *line)
 {
 	char err[512] = "";
@@ -189,13 +241,21 @@ static void console_line(struct console *c, char *line)
 	c->lineno++;
 	argc = scenario_split_line(line, &c->step.argv, err, sizeof(err));
 	if (argc < 0) {
-		printf("error: %s\n", err);
-		step_over(c);
+		refuse(c, "%s", err);
 		return;
 	}
 	c->step.argc = argc;
 	if (argc == 0) {
-		step_over(c);
+		if (c->api_cur)
+			refuse(c, "an empty step");
+		else
+			step_over(c);
+		return;
+	}
+	if (c->api_cur && (!strcmp(c->step.argv[0], "help") || !strcmp(c->step.argv[0], "quit") ||
+			   !strcmp(c->step.argv[0], "exit"))) {
+		refuse(c, "'%s' is for the console (the steps: sgp32lab run --steps)",
+		       c->step.argv[0]);
 		return;
 	}
 	if (!strcmp(c->step.argv[0], "help")) {
@@ -215,20 +275,17 @@ static void console_line(struct console *c, char *line)
 	c->step.text = strdup(line);
 	def = step_lookup(&c->step);
 	if (!def) {
-		printf("error: unknown step '%s' (type help)\n", c->step.argv[0]);
-		step_over(c);
+		refuse(c, "unknown step '%s' (type help)", c->step.argv[0]);
 		return;
 	}
 	if (def->check && def->check(&c->step, err, sizeof(err)) < 0) {
-		printf("error: %s (usage: %s)\n", err, def->usage);
-		step_over(c);
+		refuse(c, "%s (usage: %s)", err, def->usage);
 		return;
 	}
 	c->step.def = def;
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx) {
-		printf("error: out of memory\n");
-		step_over(c);
+		refuse(c, "out of memory");
 		return;
 	}
 	ctx->owner = c;
@@ -285,8 +342,56 @@ static void console_next(evutil_socket_t fd, short what, void *arg)
 		free(line);
 		return;
 	}
+	if (c->api_head) {
+		c->api_cur = c->api_head;
+		c->api_head = c->api_cur->next;
+		if (!c->api_head)
+			c->api_tail = &c->api_head;
+		printf("api> %s\n", c->api_cur->line);
+		fflush(stdout);
+		console_line(c, c->api_cur->line);
+		return;
+	}
 	if (c->eof && !c->closed)
 		console_closed(c);
+}
+
+/* lab_step_sink: a step from the operator API joins the queue. */
+static int api_submit(void *arg, const char *line, lab_step_reply_fn reply, void *reply_arg)
+{
+	struct console *c = arg;
+	struct api_line *a = calloc(1, sizeof(*a));
+
+	if (!a || !(a->line = strdup(line))) {
+		free(a);
+		return -1;
+	}
+	a->reply = reply;
+	a->reply_arg = reply_arg;
+	*c->api_tail = a;
+	c->api_tail = &a->next;
+	event_active(c->kick, EV_TIMEOUT, 0);
+	return 0;
+}
+
+/* The client went away: drop its queued step, or forget to answer it. */
+static void api_cancel(void *arg, void *reply_arg)
+{
+	struct console *c = arg;
+
+	for (struct api_line **p = &c->api_head; *p; p = &(*p)->next) {
+		if ((*p)->reply_arg != reply_arg)
+			continue;
+		struct api_line *a = *p;
+
+		*p = a->next;
+		if (c->api_tail == &a->next)
+			c->api_tail = p;
+		api_line_free(a);
+		return;
+	}
+	if (c->api_cur && c->api_cur->reply_arg == reply_arg)
+		c->api_cur->reply = NULL;
 }
 
 static void console_read(struct bufferevent *bev, void *arg)
@@ -673,6 +778,9 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sgp32lab serve: cannot set up the lab in %s\n", dir);
 		goto out;
 	}
+	c.api_tail = &c.api_head;
+	c.sink = (struct lab_step_sink){ .submit = api_submit, .cancel = api_cancel, .arg = &c };
+	c.lab->step_sink = &c.sink;
 	printf("sgp32lab %s sandbox\n  lab folder: %s\n", PACKAGE_VERSION, dir);
 	if (is_eim && serve_eim_start(c.lab, dir, (enum sgp_pki_curve)curve, n_devices, esipa_host,
 				      esipa_port, api_host, api_port, &c.eim) < 0) {
@@ -744,6 +852,16 @@ int cmd_serve(int argc, char **argv)
 	rc = 0;
 out:
 	console_edit_free(c.edit);
+	api_answer(&c, LAB_STEP_REFUSED, "the sandbox stopped");
+	api_line_free(c.api_cur);
+	while (c.api_head) {
+		struct api_line *a = c.api_head;
+
+		c.api_head = a->next;
+		if (a->reply)
+			a->reply(a->reply_arg, LAB_STEP_REFUSED, "the sandbox stopped");
+		api_line_free(a);
+	}
 	euicc_role_stop(c.euicc);
 	serve_eim_stop(c.eim);
 	serve_ipa_stop(c.ipa);

@@ -1,6 +1,7 @@
 /* sgp32lab: the lab's eIM as one piece — ESipa server and operator API on a
  * lab PKI folder (see lab/eim_host.h) */
 #include "lab/eim_host.h"
+#include "lab/api_steps.h"
 #include "core/crypto/key.h"
 #include "core/err.h"
 #include "core/http/http.h"
@@ -58,8 +59,8 @@ fail:
 	return rc < 0 ? rc : SGP_ERR_INVAL;
 }
 
-int lab_eim_host_api(struct lab_eim_host *h, const char *host, uint16_t port, char *err,
-		     size_t errlen)
+int lab_eim_host_api(struct lab_eim_host *h, struct lab *lab, const char *host, uint16_t port,
+		     char *err, size_t errlen)
 {
 	struct http_tls_cfg tls = { .cert_file = h->cert, .key_file = h->key };
 	struct http_server_cfg cfg = { .name = "eim-api", .addr = host, .port = port, .tls = &tls };
@@ -77,7 +78,14 @@ int lab_eim_host_api(struct lab_eim_host *h, const char *host, uint16_t port, ch
 			 sgp_strerror(rc));
 		return rc < 0 ? rc : SGP_ERR_INVAL;
 	}
-	return SGP_OK;
+	/* the sandbox's steps, too (POST /api/v1/steps) */
+	rc = lab_api_steps_attach(lab, eim_api_http(h->api));
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot serve steps on the operator API: %s", sgp_strerror(rc));
+		eim_api_free(h->api);
+		h->api = NULL;
+	}
+	return rc;
 }
 
 uint16_t lab_eim_host_api_port(const struct lab_eim_host *h)

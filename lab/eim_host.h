@@ -21,6 +21,7 @@ struct sgp_pki;
 struct sgp_key;
 struct eim_server;
 struct eim_api;
+struct lab;
 
 struct lab_eim_host {
 	struct event_base *base;
@@ -38,10 +39,11 @@ int lab_eim_host_start(struct lab_eim_host *h, struct event_base *base, struct s
 		       struct sgp_clock *clock, struct sgp_pki *pki, const char *pki_dir,
 		       const char *eim_id, const char *host, uint16_t port, char *err,
 		       size_t errlen);
-/* Start the operator API on host:port (once; again: no change).  0, or a
+/* Start the operator API on host:port (once; again: no change), with the
+ * lab's scenario steps on POST /api/v1/steps (lab/api_steps.h).  0, or a
  * negative sgp_err with a message in err. */
-int lab_eim_host_api(struct lab_eim_host *h, const char *host, uint16_t port, char *err,
-		     size_t errlen);
+int lab_eim_host_api(struct lab_eim_host *h, struct lab *lab, const char *host, uint16_t port,
+		     char *err, size_t errlen);
 uint16_t lab_eim_host_api_port(const struct lab_eim_host *h);
 /* The ESipa URL (ASN.1 binding): "https://HOST:PORT/gsma/rsp2/asn1". */
 void lab_eim_host_url(const struct lab_eim_host *h, char *url, size_t size);

@@ -31,6 +31,20 @@ struct sgp_store;
  * runs are reproducible. */
 #define LAB_EPOCH_MS UINT64_C(1767225600000)
 
+/* Where steps from elsewhere (the eIM operator API's POST /api/v1/steps)
+ * join the sandbox console's queue (lab/cmd_serve.c).  submit: 0, or
+ * -1 when there is no console; reply runs once, later, with the outcome
+ * (LAB_STEP_OK / _FAILED: the step ran; _REFUSED: it did not, msg says
+ * why), unless cancel(reply_arg) came first. */
+enum lab_step_outcome { LAB_STEP_OK, LAB_STEP_FAILED, LAB_STEP_REFUSED };
+typedef void (*lab_step_reply_fn)(void *reply_arg, enum lab_step_outcome outcome,
+				  const char *msg);
+struct lab_step_sink {
+	int (*submit)(void *arg, const char *line, lab_step_reply_fn reply, void *reply_arg);
+	void (*cancel)(void *arg, void *reply_arg);
+	void *arg;
+};
+
 struct lab {
 	struct event_base *base;
 	struct sgp_clock *clock;
@@ -66,6 +80,8 @@ struct lab {
 	struct lab_eim *eim;
 	struct lab_devices *ipads;
 	struct lab_ext_ipa *ext_ipa;
+	/* the sandbox console takes steps from the operator API; NULL in `run` */
+	const struct lab_step_sink *step_sink;
 };
 
 enum lab_role {

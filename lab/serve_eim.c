@@ -43,7 +43,7 @@ int serve_eim_start(struct lab *lab, const char *dir, enum sgp_pki_curve curve,
 	rc = lab_eim_host_start(&se->h, lab->base, store, lab->clock, se->pki, path, LAB_EIM_ID,
 				esipa_host, esipa_port, err, sizeof(err));
 	if (rc == SGP_OK)
-		rc = lab_eim_host_api(&se->h, api_host, api_port, err, sizeof(err));
+		rc = lab_eim_host_api(&se->h, lab, api_host, api_port, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "sgp32lab serve: %s\n", err);
 		goto fail;

@@ -98,7 +98,7 @@ int lab_eim_api_port(struct lab *lab, uint16_t *port, char *err, size_t errlen)
 {
 	struct lab_eim *m = lab_eim(lab, err, errlen);
 
-	if (!m || lab_eim_host_api(&m->h, "127.0.0.1", 0, err, errlen) < 0)
+	if (!m || lab_eim_host_api(&m->h, lab, "127.0.0.1", 0, err, errlen) < 0)
 		return -1;
 	*port = lab_eim_host_api_port(&m->h);
 	return 0;

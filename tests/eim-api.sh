@@ -23,11 +23,11 @@ mkfifo "$tmp/in"
 pid=$!
 exec 3> "$tmp/in"
 
-# step LINE: send a console line, wait for its answer (the n-th "ok"/"FAIL" line)
-answers=0
+# step LINE: send a console line, wait for its answer (the next "ok"/"FAIL"
+# line; the API's steps print theirs too)
 step() {
+	answers=$(( $(grep -cE '^(ok|FAIL|error)' "$tmp/out") + 1 ))
 	echo "$1" >&3
-	answers=$((answers + 1))
 	i=0
 	while [ "$(grep -cE '^(ok|FAIL|error)' "$tmp/out")" -lt "$answers" ]; do
 		i=$((i + 1))
@@ -127,6 +127,28 @@ has '"kind":"ipaEuiccDataRequest"' "the data request is queued"
 has '"kind":"profileDownloadTriggerRequest"' "the download trigger is queued"
 call "EID-only registration" 201 POST /devices '{"eid":"89001012012341234012345678901224"}'
 has '"bootstrap":true' "registered by its EID only"
+
+# scenario steps through the API (POST /api/v1/steps), in turn with the console
+call "a check through the API" 200 POST /steps '{"step":"expect euicc @1 profile 89440000000000000011 state=disabled"}'
+has '"ok":true' "the step ran"
+has '"message":"disabled' "the step's message comes back"
+call "a failing check" 422 POST /steps '{"step":"expect euicc @1 profile 89440000000000000011 state=enabled"}'
+has '"ok":false' "the step failed"
+call "a step that queues" 200 POST /steps '{"step":"eim psmo @1 listProfileInfo"}'
+has '"message":"package ' "the package is named"
+call "an unknown step" 400 POST /steps '{"step":"frobnicate @1"}'
+has "unknown step 'frobnicate'" "the refusal says why"
+call "wrong arguments" 400 POST /steps '{"step":"ipa @1 poll result=maybe"}'
+call "quit is the console's" 400 POST /steps '{"step":"quit"}'
+call "two lines" 400 POST /steps '{"step":"ipa @1 poll\nquit"}'
+call "not a step object" 400 POST /steps '{"step":1}'
+call "an extra member" 400 POST /steps '{"step":"ipa @1 poll","x":1}'
+call "not JSON" 400 POST /steps 'step=ipa'
+call "GET is not a step" 405 GET /steps
+grep -q '^api> eim psmo @1 listProfileInfo' "$tmp/out" && ok "the console shows the API's steps" \
+	|| { cp "$tmp/out" "$tmp/body"; bad "the console shows the API's steps"; }
+# the sandbox is still up: a console step goes on
+step "expect euicc @1 profile 89440000000000000011 state=disabled"
 
 echo quit >&3
 echo "eim-api: $pass passed, $fail failed"
