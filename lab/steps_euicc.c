@@ -156,6 +156,14 @@ struct card *lab_card_get(struct lab *lab, unsigned device, char *err, size_t er
 	return le ? le->cards[device - 1] : NULL;
 }
 
+bool lab_euicc_ipa_linked(struct lab *lab, unsigned device)
+{
+	struct lab_euicc *le = lab->euicc;
+
+	return le && le->links && device >= 1 && device <= le->n && le->links[device - 1] &&
+	       card_vpcd_linked(le->links[device - 1]);
+}
+
 /* The @N word at argv[pos]; checks it exists. */
 static int device_check(const struct scn_step *st, int pos, char *err, size_t errlen)
 {

@@ -38,6 +38,7 @@ struct lab_ext_ipa {
 	struct step_ctx *ctx;
 	struct lab *lab;
 	char eid[EIM_EID_DIGITS + 1];
+	unsigned dev;
 	uint64_t waited_ms, timeout_ms;
 };
 
@@ -97,8 +98,11 @@ static void wait_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	if (x->waited_ms >= x->timeout_ms) {
 		x->ctx = NULL;
-		step_done(ctx, false, "%s (waited %llu ms of real time)", why,
-			  (unsigned long long)x->timeout_ms);
+		step_done(ctx, false, "%s (waited %llu ms of real time%s)", why,
+			  (unsigned long long)x->timeout_ms,
+			  !x->lab->ipa_host[0] ? "" :
+			  lab_euicc_ipa_linked(x->lab, x->dev) ? "; the eUICC is linked to the IPA's reader"
+			  : "; the eUICC never reached the IPA's reader");
 		return;
 	}
 	event_add(x->tick, &tv);
@@ -147,6 +151,7 @@ static enum step_result wait_run(struct lab *lab, const struct scn_step *st,
 		return STEP_FAIL;
 	}
 	x->lab = lab;
+	x->dev = dev;
 	x->ctx = ctx;
 	x->waited_ms = 0;
 	x->timeout_ms = WAIT_DEFAULT_MS;

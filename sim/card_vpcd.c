@@ -79,3 +79,8 @@ uint16_t card_vpcd_port(const struct card_vpcd *cv)
 {
 	return vpcd_card_port(cv->vpcd);
 }
+
+bool card_vpcd_linked(const struct card_vpcd *cv)
+{
+	return vpcd_card_linked(cv->vpcd);
+}

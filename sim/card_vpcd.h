@@ -20,5 +20,7 @@ int card_vpcd_new(struct card *card, struct event_base *base, const struct vpcd_
 void card_vpcd_free(struct card_vpcd *cv);
 /* The listening port (the bound one for port 0), or the reader's port. */
 uint16_t card_vpcd_port(const struct card_vpcd *cv);
+/* A reader is connected. */
+bool card_vpcd_linked(const struct card_vpcd *cv);
 
 #endif

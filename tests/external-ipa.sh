@@ -22,7 +22,7 @@ bad() { fail=$((fail + 1)); echo "FAIL $1"; sed 's/^/     | /' "$tmp/body" 2>/de
 # wait_for FILE PATTERN PID: until PATTERN is in FILE (10 s at most)
 wait_for() {
 	i=0
-	until grep -q "$2" "$1"; do
+	until grep -q "$2" "$1" 2>/dev/null; do
 		i=$((i + 1))
 		if [ $i -gt 100 ] || ! kill -0 "$3" 2>/dev/null; then
 			return 1
@@ -131,7 +131,7 @@ eim      psmo @1 listProfileInfo
 eim      @1 wait-results timeout=1s
 SCN
 "$SGP32LAB" run "$tmp/absent.scn" > "$tmp/body" 2>&1
-[ $? -eq 1 ] && grep -q 'is still queued: the IPA has not fetched it' "$tmp/body" \
+[ $? -eq 1 ] && grep -q 'is still queued: the IPA has not fetched it.*never reached the IPA' "$tmp/body" \
 	&& ok "no IPA: the wait times out naming the package" || bad "no IPA: the wait times out"
 
 # the IPA's reader connects to a card that listens (`serve --role euicc
