@@ -28,7 +28,7 @@ start_eim() {
 		< /dev/null > "$tmp/serve" 2>&1 &
 	pid=$!
 	i=0
-	until grep -q '^eim api ' "$tmp/serve"; do
+	until grep -q '^eim api ' "$tmp/serve" 2>/dev/null; do
 		i=$((i + 1))
 		if [ $i -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
 			echo "FAIL the eIM did not come up"; cat "$tmp/serve"; exit 1
