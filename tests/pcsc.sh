@@ -139,11 +139,89 @@ conn.disconnect()
 done()
 PYEOF
 
-"$PY" "$tmp/card.py" "$EID"
+"$PY" "$tmp/card.py" "$EID" >"$tmp/card.out"
 rc=$?
+cat "$tmp/card.out"
+n1=$(sed -n 's/^pcsc: \([0-9]*\) passed.*/\1/p' "$tmp/card.out")
 if [ $rc -ne 0 ]; then
 	echo "--- serve log"; cat "$tmp/serve.log"
 	[ -f "$tmp/pcscd.log" ] && { echo "--- pcscd log (tail)"; tail -n 40 "$tmp/pcscd.log"; }
 	kill -0 "$serve_pid" 2>/dev/null || echo "pcsc: sgp32lab serve is not running any more"
+	exit $rc
 fi
-exit $rc
+kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+serve_pid=""
+
+# An IPA on PC/SC against a lab's eUICC (`lab ... ipa=127.0.0.1:35963`, the
+# way a user's IPA is tested): a sandbox with an eIM registers device 1,
+# whose card connects to pcscd's vpcd reader; over PC/SC the eUICC names
+# the sandbox's eIM in its eIM configuration (ES10b.GetEimConfigurationData).
+mkfifo "$tmp/in"
+"$SGP32LAB" serve --dir "$tmp/sandbox" <"$tmp/in" >"$tmp/sandbox.log" 2>&1 &
+serve_pid=$!
+exec 3>"$tmp/in"
+printf 'lab roles=euicc,eim devices=1 ipa=127.0.0.1:35963\neim register @1\n' >&3
+i=0
+until grep -q '^ok: eim-lab-1 at ' "$tmp/sandbox.log" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 100 ]; then
+		echo "pcsc: FAIL the sandbox did not register device 1"; cat "$tmp/sandbox.log"; exit 1
+	fi
+	sleep 0.1
+done
+want=$(sed -n 's/^ok: eim-lab-1 at //p' "$tmp/sandbox.log")
+cat >"$tmp/ipa.py" <<'PYEOF'
+import sys, time
+from smartcard.System import readers
+from smartcard.Exceptions import CardConnectionException, NoCardException
+
+ISDR = "A0000005591010FFFFFFFF8900000100"
+conn = None
+deadline = time.time() + 30
+while time.time() < deadline and conn is None:
+    for r in readers():
+        if str(r).startswith("Virtual PCD 00 00"):
+            c = r.createConnection()
+            try:
+                c.connect()
+                conn = c
+            except (CardConnectionException, NoCardException):
+                pass
+    if conn is None:
+        time.sleep(0.2)
+if conn is None:
+    print("no card in reader 'Virtual PCD 00 00'")
+    sys.exit(1)
+
+def xmit(apdu, ch):
+    data, sw1, sw2 = conn.transmit(list(bytes.fromhex(apdu)))
+    while sw1 == 0x61:
+        more, sw1, sw2 = conn.transmit([ch, 0xC0, 0, 0, sw2])
+        data += more
+    return bytes(data), sw1 << 8 | sw2
+
+data, sw = xmit("0070000001", 0)
+ch = data[0]
+xmit("%02XA4040010%s" % (ch, ISDR), ch)
+data, sw = xmit("%02XE2910003BF550000" % (0x80 | ch), ch)
+xmit("007080%02X00" % ch, 0)
+# eimFqdn [1] UTF8String of the first entry: tag 81
+i = data.find(b"\x81")
+if sw != 0x9000 or data[:2] != b"\xBF\x55" or i < 0:
+    print("GetEimConfigurationData: SW %04X %s" % (sw, data.hex()))
+    sys.exit(1)
+print(data[i + 2:i + 2 + data[i + 1]].decode())
+PYEOF
+got=$("$PY" "$tmp/ipa.py")
+echo quit >&3
+exec 3>&-
+if [ "$got" = "$want" ]; then
+	echo "  ok: over PC/SC the scenario's eUICC names its eIM ($got)"
+	echo "pcsc: $((n1 + 1)) passed, 0 failed"
+else
+	echo "  FAIL: over PC/SC the eUICC named '$got', the sandbox's eIM is '$want'"
+	cat "$tmp/sandbox.log"
+	echo "pcsc: $n1 passed, 1 failed"
+	exit 1
+fi
+exit 0
