@@ -55,6 +55,11 @@ struct lab_rsp {
 	struct step_ctx *order_ctx;
 	const struct scn_step *order_st;
 	int order_stage;		/* 0 downloadOrder, 1 confirmOrder */
+	/* `expect smds events`: waiting for the SM-DP+'s ES12 calls */
+	struct event *smds_wait;
+	struct step_ctx *smds_ctx;
+	const struct scn_step *smds_st;
+	unsigned smds_waited_ms;
 };
 
 

@@ -28,6 +28,7 @@
 #include "smdp/smdp_server.h"
 #include "smds/smds.h"
 
+#include <event2/event.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,18 +508,65 @@ static int count_event(const struct smds_event *ev, void *arg)
 	return 0;
 }
 
+/* ES12 goes after the ES2+ or ES9+ answer that caused it (SGP.22 5.3.2,
+ * 3.1.3): the events are counted once the SM-DP+ has no call out, checked
+ * every few ms of real time (at most SMDS_WAIT_MS). */
+#define SMDS_TICK_MS 2
+#define SMDS_WAIT_MS 5000
+
+static enum step_result smds_count(struct lab *lab, const struct scn_step *st,
+				   struct step_ctx *ctx);
+
+static void smds_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct lab *lab = arg;
+	struct lab_rsp *r = lab->rsp;
+	struct step_ctx *ctx = r->smds_ctx;
+	static const struct timeval tv = { 0, SMDS_TICK_MS * 1000 };
+	enum step_result sr;
+
+	(void)fd; (void)what;
+	if (!ctx)
+		return;
+	if (r->smdp && smdp_server_calls_out(r->smdp) && r->smds_waited_ms < SMDS_WAIT_MS) {
+		r->smds_waited_ms += SMDS_TICK_MS;
+		event_add(r->smds_wait, &tv);
+		return;
+	}
+	r->smds_ctx = NULL;
+	sr = smds_count(lab, r->smds_st, ctx);
+	step_done(ctx, sr == STEP_OK, NULL);
+}
+
 static enum step_result expect_smds_run(struct lab *lab, const struct scn_step *st,
 					struct step_ctx *ctx)
+{
+	struct lab_rsp *r = lab_rsp_state(lab);
+	char err[256];
+
+	if (!lab_smds(lab, err, sizeof(err))) {
+		step_msg(ctx, "%s", err);
+		return STEP_FAIL;
+	}
+	if (!r->smds_wait && !(r->smds_wait = evtimer_new(lab->base, smds_tick, lab))) {
+		step_msg(ctx, "out of memory");
+		return STEP_FAIL;
+	}
+	r->smds_ctx = ctx;
+	r->smds_st = st;
+	r->smds_waited_ms = 0;
+	event_active(r->smds_wait, EV_TIMEOUT, 0);
+	return STEP_PENDING;
+}
+
+static enum step_result smds_count(struct lab *lab, const struct scn_step *st,
+				   struct step_ctx *ctx)
 {
 	const char *eid = step_arg(st, "eid");
 	unsigned want = 0, have = 0;
 	char err[256];
 	int rc;
 
-	if (!lab_smds(lab, err, sizeof(err))) {
-		step_msg(ctx, "%s", err);
-		return STEP_FAIL;
-	}
 	if (eid[0] == '@') {
 		struct euicc *e = lab_euicc_get(lab, (unsigned)step_device(eid, MAX_DEVICES), err,
 						sizeof(err));
@@ -544,6 +592,8 @@ static void smdp_teardown(struct lab *lab)
 
 	if (!r)
 		return;
+	if (r->smds_wait)
+		event_free(r->smds_wait);
 	/* steps_ipa.c's teardown has run: the IPAs are gone */
 	smdp_server_free(r->smdp);
 	smds_free(r->smds);

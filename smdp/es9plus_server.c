@@ -380,6 +380,11 @@ const char *smdp_server_address(const struct smdp_server *s)
 	return s->address;
 }
 
+bool smdp_server_calls_out(const struct smdp_server *s)
+{
+	return s->client && http_client_active(s->client) > 0;
+}
+
 uint16_t smdp_server_port(const struct smdp_server *s)
 {
 	return http_server_port(s->http);

@@ -77,6 +77,9 @@ void smdp_server_free(struct smdp_server *s);
 uint16_t smdp_server_port(const struct smdp_server *s);
 /* The serverAddress it answers to (ES9+ and activation codes). */
 const char *smdp_server_address(const struct smdp_server *s);
+/* An ES12 or ES2+ handleDownloadProgressInfo call of the SM-DP+ is still
+ * on its way (they go after the function that caused them answered). */
+bool smdp_server_calls_out(const struct smdp_server *s);
 
 struct smdp_server_stats {
 	unsigned long requests, refused, sessions_started, sessions_expired,

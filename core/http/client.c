@@ -554,6 +554,8 @@ static int call_start(struct http_call *call)
 		conn_retire(c);
 		return SGP_ERR_IO;
 	}
+	/* a numeric host is connected by now (the resolver answers at once) */
+	http_bev_nodelay(c->bev);
 	return SGP_OK;
 fail:
 	evhttp_request_free(ereq);
@@ -739,4 +741,13 @@ void http_client_free(struct http_client *cli)
 void http_client_get_stats(const struct http_client *cli, struct http_client_stats *st)
 {
 	*st = cli->stats;
+}
+
+unsigned http_client_active(const struct http_client *cli)
+{
+	unsigned n = 0;
+
+	for (const struct http_call *c = cli->calls; c; c = c->next)
+		n++;
+	return n;
 }

@@ -215,6 +215,8 @@ struct http_client_stats {
 	unsigned long calls;		/* calls started */
 };
 void http_client_get_stats(const struct http_client *cli, struct http_client_stats *st);
+/* Calls started whose callback has not run yet. */
+unsigned http_client_active(const struct http_client *cli);
 
 /* ---- URLs ---- */
 

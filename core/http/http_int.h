@@ -6,6 +6,8 @@
 
 #include <openssl/ssl.h>
 
+struct bufferevent;
+
 /* What the certificate verification of one TLS session saw first. */
 struct http_tls_status {
 	int verify_err;		/* X509_V_OK if nothing failed */
@@ -30,5 +32,11 @@ const char *http_reason_phrase(int status);
 /* True if the string may go into a header line (no CR, LF or NUL). */
 bool http_header_value_ok(const char *s);
 bool http_header_name_ok(const char *s);	/* RFC 9110 token */
+
+/* Send each write at once (TCP_NODELAY): evhttp hands a message to TLS in
+ * several records, and Nagle's algorithm would hold all but the first
+ * until the peer's delayed ACK, some 40 ms per request and per answer.
+ * Best effort: a bufferevent without a socket yet is left alone. */
+void http_bev_nodelay(struct bufferevent *bev);
 
 #endif

@@ -218,6 +218,7 @@ static void gen_cb(struct evhttp_request *ereq, void *arg)
 
 	if (!path || !*path)
 		path = "/";
+	http_bev_nodelay(evhttp_connection_get_bufferevent(evhttp_request_get_connection(ereq)));
 	rt = route_find(srv, path);
 	if (!rt) {
 		LOGP(DHTTP, LOGL_INFO, "%s: %s %s: no route (404)", srv->name,

@@ -11,6 +11,11 @@
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <event2/bufferevent.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -243,4 +248,13 @@ fail:
 	ssl_log_errors("http-client", "SSL setup");
 	SSL_free(ssl);
 	return NULL;
+}
+
+void http_bev_nodelay(struct bufferevent *bev)
+{
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	int on = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
