@@ -148,16 +148,25 @@ else
 	failed=$((failed + 1))
 fi
 
-# Wireshark's dissectors, when tshark is there (never installed for this)
+# Wireshark's dissectors, when tshark is there (never installed for this):
+# the ES9+ requests in order, every checksum good, no TCP complaint
+# (retransmission, lost or unacknowledged segment, ...)
 if command -v tshark > /dev/null 2>&1; then
-	if tshark -r "$tmp/dl.pcap" -Y http.request -T fields -e http.request.uri \
-		> "$tmp/tshark" 2> "$tmp/tshark.err" &&
-		grep -x "/gsma/rsp2/es9plus/initiateAuthentication" "$tmp/tshark" > /dev/null &&
-		grep -x "/gsma/rsp2/es9plus/handleNotification" "$tmp/tshark" > /dev/null; then
-		ok "tshark sees the HTTP requests"
+	printf '%s\n' /gsma/rsp2/es9plus/initiateAuthentication \
+		/gsma/rsp2/es9plus/authenticateClient /gsma/rsp2/es9plus/getBoundProfilePackage \
+		/gsma/rsp2/es9plus/handleNotification > "$tmp/want"
+	tshark -r "$tmp/dl.pcap" -Y http.request -T fields -e http.request.uri \
+		> "$tmp/tshark" 2> "$tmp/tshark.err"
+	grep es9plus "$tmp/tshark" > "$tmp/es9"
+	tshark -r "$tmp/dl.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-Y 'tcp.checksum.status != 1 || ip.checksum.status != 1 || tcp.analysis.flags' \
+		> "$tmp/bad" 2>> "$tmp/tshark.err"
+	if cmp -s "$tmp/want" "$tmp/es9" && [ ! -s "$tmp/bad" ] &&
+		grep -q es2plus/downloadOrder "$tmp/tshark"; then
+		ok "tshark: the requests in order, checksums good, no TCP analysis flag"
 	else
-		fail "tshark did not see the requests"
-		cat "$tmp/tshark" "$tmp/tshark.err"
+		fail "tshark disagrees"
+		cat "$tmp/tshark" "$tmp/bad" "$tmp/tshark.err"
 	fi
 else
 	echo "skip tshark is not installed"
