@@ -32,6 +32,14 @@ static void run_usage(FILE *out)
 		"                      sequence diagram per scenario, as one self-contained\n"
 		"                      HTML page (opens offline); for Wireshark, set\n"
 		"                      SSLKEYLOGFILE=FILE to log the TLS keys of the run\n"
+		"  --pcap FILE         write the same messages as a libpcap capture for\n"
+		"                      Wireshark: made-up TCP/IPv4 packets on 127.0.0.1\n"
+		"                      (real ports where known, times of the simulated\n"
+		"                      clock) carrying the decrypted HTTP as the endpoints\n"
+		"                      saw it (headers: Host, Content-Type, Content-Length\n"
+		"                      only; no TLS) and the vpcd APDU frames on port\n"
+		"                      35963; for the encrypted bytes, capture the loopback\n"
+		"                      with tcpdump and give Wireshark SSLKEYLOGFILE\n"
 		"  -v, --verbose       show the models' log (repeat for debug detail)\n"
 		"  --keep              keep each scenario's work folder (PKI, database) and print it\n"
 		"  --step-timeout MS   real-time limit of a single step (default 30000)\n"
@@ -176,6 +184,7 @@ int cmd_run(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "junit", required_argument, NULL, 'j' },
 		{ "trace", required_argument, NULL, 'T' },
+		{ "pcap", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "step-timeout", required_argument, NULL, 't' },
@@ -185,8 +194,8 @@ int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct runner_opts o = { .step_timeout_ms = 30000, .out = stdout };
-	const char *junit = NULL, *trace = NULL;
-	FILE *trace_file = NULL;
+	const char *junit = NULL, *trace = NULL, *pcap = NULL;
+	FILE *trace_file = NULL, *pcap_file = NULL;
 	struct scn_list l = { 0 };
 	struct scn_result *res = NULL;
 	unsigned passed = 0, failed = 0, skipped = 0;
@@ -199,6 +208,7 @@ int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'j': junit = optarg; break;
 		case 'T': trace = optarg; break;
+		case 'P': pcap = optarg; break;
 		case 'v': verbose++; break;
 		case 'k': o.keep_workdir = true; break;
 		case 't':
@@ -250,7 +260,12 @@ int cmd_run(int argc, char **argv)
 			strerror(errno));
 		goto out;
 	}
-	if (trace_file)
+	if (pcap && !(pcap_file = fopen(pcap, "wb"))) {
+		fprintf(stderr, "sgp32lab run: cannot write the capture %s: %s\n", pcap,
+			strerror(errno));
+		goto out;
+	}
+	if (trace_file || pcap_file)
 		trace_start(0);
 	for (size_t i = 0; i < l.n; i++) {
 		trace_mark(l.v[i]->name);
@@ -269,10 +284,21 @@ int cmd_run(int argc, char **argv)
 		       res[i].message ? "  " : "", res[i].message ? res[i].message : "");
 	printf("scenarios: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	rc = failed ? 1 : 0;
+	if (pcap_file) {
+		int prc = trace_pcap_write(pcap_file, true);
+
+		if (fclose(pcap_file) != 0 && prc == 0)
+			prc = SGP_ERR_IO;
+		pcap_file = NULL;
+		if (prc < 0) {
+			fprintf(stderr, "sgp32lab run: cannot write the capture %s: %s\n", pcap,
+				sgp_strerror(prc));
+			rc = EXIT_USAGE;
+		}
+	}
 	if (trace_file) {
 		int trc = trace_html_write(trace_file, "sgp32lab run");
 
-		trace_stop();
 		if (fclose(trace_file) != 0 && trc == 0)
 			trc = SGP_ERR_IO;
 		trace_file = NULL;
@@ -282,6 +308,7 @@ int cmd_run(int argc, char **argv)
 			rc = EXIT_USAGE;
 		}
 	}
+	trace_stop();
 	if (junit && junit_write(junit, res, l.n, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sgp32lab run: cannot write the JUnit report: %s\n", err);
 		rc = EXIT_USAGE;
@@ -289,6 +316,8 @@ int cmd_run(int argc, char **argv)
 out:
 	if (trace_file)
 		fclose(trace_file);
+	if (pcap_file)
+		fclose(pcap_file);
 	for (size_t i = 0; res && i < l.n; i++)
 		runner_result_free(&res[i]);
 	free(res);

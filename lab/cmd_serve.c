@@ -118,6 +118,13 @@ static void serve_usage(FILE *out)
 		"                    (HTTP, APDUs), decoded, with a sequence diagram, as one\n"
 		"                    self-contained HTML page; for Wireshark, set\n"
 		"                    SSLKEYLOGFILE=FILE to log the TLS keys\n"
+		"  --pcap FILE       on exit, write the same messages as a libpcap capture\n"
+		"                    for Wireshark: made-up TCP/IPv4 packets (real addresses\n"
+		"                    and ports where known) carrying the decrypted HTTP as\n"
+		"                    the endpoints saw it (headers: Host, Content-Type,\n"
+		"                    Content-Length only; no TLS) and the vpcd APDU frames\n"
+		"                    on port 35963; for the encrypted bytes, capture with\n"
+		"                    tcpdump and give Wireshark SSLKEYLOGFILE\n"
 		"  -v, --verbose     show the models' log (repeat for debug detail)\n"
 		"  -h, --help        show this help\n"
 		"\n"
@@ -645,13 +652,14 @@ int cmd_serve(int argc, char **argv)
 		{ "eim", required_argument, NULL, 'E' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "trace", required_argument, NULL, 'T' },
+		{ "pcap", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = "sgp32lab-lab", *trace = NULL;
+	const char *dir = "sgp32lab-lab", *trace = NULL, *pcap = NULL;
 	char absdir[PATH_MAX];
-	FILE *trace_file = NULL;
+	FILE *trace_file = NULL, *pcap_file = NULL;
 	const char *role = NULL, *eid = NULL, *vpcd = NULL, *listen_at = NULL, *api = NULL;
 	const char *devices = NULL, *eim_url = NULL, *interval = NULL;
 	char esipa_host[64] = "127.0.0.1", api_host[64] = "127.0.0.1", ipa_host[64] = "127.0.0.1";
@@ -684,6 +692,7 @@ int cmd_serve(int argc, char **argv)
 			}
 			break;
 		case 'T': trace = optarg; break;
+		case 'P': pcap = optarg; break;
 		case 'v': verbose++; break;
 		case 'h': serve_usage(stdout); return 0;
 		default: serve_usage(stderr); return EXIT_USAGE;
@@ -767,9 +776,16 @@ int cmd_serve(int argc, char **argv)
 			strerror(errno));
 		return EXIT_USAGE;
 	}
+	if (pcap && !(pcap_file = fopen(pcap, "wb"))) {
+		fprintf(stderr, "sgp32lab serve: cannot write the capture %s: %s\n", pcap,
+			strerror(errno));
+		if (trace_file)
+			fclose(trace_file);
+		return EXIT_USAGE;
+	}
 	log_set_level_all(verbose >= 2 ? LOGL_DEBUG : verbose ? LOGL_INFO : LOGL_NOTICE);
 	signal(SIGPIPE, SIG_IGN);
-	if (trace_file)
+	if (trace_file || pcap_file)
 		trace_start(0);
 
 	c.base = event_base_new();
@@ -887,10 +903,22 @@ out:
 		event_free(sigterm);
 	if (c.base)
 		event_base_free(c.base);
+	if (pcap_file) {
+		int prc = trace_pcap_write(pcap_file, false);
+
+		if (fclose(pcap_file) != 0 && prc == 0)
+			prc = SGP_ERR_IO;
+		if (prc < 0) {
+			fprintf(stderr, "sgp32lab serve: cannot write the capture %s: %s\n", pcap,
+				sgp_strerror(prc));
+			rc = EXIT_FAILURE;
+		} else {
+			printf("  capture written to %s\n", pcap);
+		}
+	}
 	if (trace_file) {
 		int trc = trace_html_write(trace_file, "sgp32lab serve");
 
-		trace_stop();
 		if (fclose(trace_file) != 0 && trc == 0)
 			trc = SGP_ERR_IO;
 		if (trc < 0) {
@@ -901,5 +929,6 @@ out:
 			printf("  trace written to %s\n", trace);
 		}
 	}
+	trace_stop();
 	return rc;
 }
