@@ -37,6 +37,7 @@ struct ipad {
 
 	struct sgp_fsm_inst *fi;
 	struct ipad_result res;
+	struct sgp_buf last_result;	/* the run's last EuiccPackageResult */
 };
 
 static void finish(struct sgp_fsm_inst *fi, int rc, const char *fmt, ...)
@@ -47,6 +48,8 @@ static void finish(struct sgp_fsm_inst *fi, int rc, const char *fmt, ...)
 	va_list ap;
 
 	d->res.rc = rc;
+	d->res.poll.euicc_result = d->last_result.len ? d->last_result.data : NULL;
+	d->res.poll.euicc_result_len = d->last_result.len;
 	if (fmt) {
 		va_start(ap, fmt);
 		vsnprintf(d->res.reason, sizeof(d->res.reason), fmt, ap);
@@ -149,6 +152,9 @@ static void polling_action(struct sgp_fsm_inst *fi, uint32_t event, void *data)
 	d->res.poll = *r;
 	d->res.poll.euicc_result = NULL;
 	d->res.poll.euicc_result_len = 0;
+	if (r->euicc_result && r->euicc_result_len &&
+	    sgp_buf_set(&d->last_result, r->euicc_result, r->euicc_result_len) < 0)
+		sgp_buf_reset(&d->last_result);	/* only the report loses it */
 	d->res.rc = r->rc;
 	snprintf(d->res.reason, sizeof(d->res.reason), "%s", r->reason);
 	if (r->kind == IPA_EIM_PKG_EUICC_PACKAGE && r->rollback_flag)
@@ -290,6 +296,7 @@ static int run_start(struct ipad *d)
 	if (d->fi)
 		return SGP_ERR_STATE;
 	memset(&d->res, 0, sizeof(d->res));
+	sgp_buf_reset(&d->last_result);
 	d->fi = sgp_fsm_inst_alloc(&ipad_fsm, d->clock, d->id, d);
 	return d->fi ? SGP_OK : SGP_ERR_NOMEM;
 }
@@ -480,6 +487,7 @@ void ipad_free(struct ipad *d)
 	if (d->fi)
 		sgp_fsm_term(d->fi, SGP_FSM_TERM_REQUEST);
 	ipa_eim_poll_free(d->poll);
+	sgp_buf_free(&d->last_result);
 	free(d);
 }
 

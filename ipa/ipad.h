@@ -51,7 +51,9 @@ struct ipad;
 struct ipad_result {
 	int rc;				/* 0, or the last poll's / step's error */
 	char reason[300];
-	struct ipa_eim_poll_result poll;	/* the last poll cycle (borrowed pointers cleared) */
+	/* the last poll cycle; its euicc_result is the run's last
+	 * EuiccPackageResult (NULL if none), valid during the callback */
+	struct ipa_eim_poll_result poll;
 	unsigned polls;			/* cycles in this run */
 	bool rolled_back, fell_back, returned;
 };

@@ -27,4 +27,10 @@ int lab_eim_api_port(struct lab *lab, uint16_t *port, char *err, size_t errlen);
 int lab_eim_set_push_url(struct lab *lab, unsigned dev, const char *url, char *err,
 			 size_t errlen);
 
+/* An EuiccPackageResult in a few words with its ASN.1 names ("enableResult
+ * 0", "euiccPackageErrorSigned 4": asn1c 0.9.28 writes named numbers as
+ * numbers), for step messages
+ * (lab/euicc_result_text.c). */
+void lab_euicc_result_text(const uint8_t *der, size_t len, char *out, size_t size);
+
 #endif

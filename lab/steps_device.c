@@ -156,6 +156,7 @@ static void run_done(void *arg, const struct ipad_result *res)
 	struct step_ctx *ctx = x->ctx;
 	const struct scn_step *st = x->st;
 	const char *want, *got;
+	char euicc[160] = "";
 	bool ok;
 
 	if (x->idle_ctx) {
@@ -186,8 +187,17 @@ static void run_done(void *arg, const struct ipad_result *res)
 		step_parse_uint(step_arg(st, "kept"), 1000, &kept);
 		ok = ok && kept == res->poll.pending_delivered;
 	}
-	step_done(ctx, ok, "%s%s%s%s%s%s; %u cycle%s, %u acknowledged, %u kept result%s delivered",
-		  got, res->rolled_back ? " (rolled back)" : "", res->fell_back ? " (fell back)" : "",
+	/* what the eUICC answered the last package (borrowed: during this callback) */
+	if (res->poll.kind == IPA_EIM_PKG_EUICC_PACKAGE && res->poll.euicc_result &&
+	    res->poll.euicc_result_len) {
+		euicc[0] = '(';
+		lab_euicc_result_text(res->poll.euicc_result, res->poll.euicc_result_len, euicc + 1,
+				      sizeof(euicc) - 3);
+		strcat(euicc, ")");
+	}
+	step_done(ctx, ok, "%s%s%s%s%s%s%s%s; %u cycle%s, %u acknowledged, %u kept result%s delivered",
+		  got, euicc[0] ? " " : "", euicc,
+		  res->rolled_back ? " (rolled back)" : "", res->fell_back ? " (fell back)" : "",
 		  res->returned ? " (returned)" : "", res->reason[0] ? ": " : "", res->reason,
 		  res->polls, res->polls == 1 ? "" : "s", res->poll.acknowledgements,
 		  res->poll.pending_delivered, res->poll.pending_delivered == 1 ? "" : "s");
