@@ -5,13 +5,19 @@
  *   ipa @N download mid=MATCHINGID | ac=ACTIVATIONCODE | default [cc=CODE]
  *       [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]
  *       [consent=accept|endUserRejection|postponed|pprNotAllowed|metadataMismatch]
- *       [via=eim]
+ *       [via=eim] [cancel-after=STEP cancel=REASON] [confirmed=yes|no]
  *   ipa @N discover [events=N] [download=yes] [result=ok|failed] [status=SUBJECT/REASON]
  *
  * status= is the SM-DP+'s (or SM-DS's) statusCodeData of a refusal.
  * via=eim: an indirect download (SGP.32 3.2.3.2), the ES9+ functions go as
  * ESipa to the lab's eIM, which relays them; status= is then what the
- * eIM's ESipa error maps back to. */
+ * eIM's ESipa error maps back to.
+ * cancel-after= (fault injection): the IPA cancels the session with the
+ * CancelSessionReason cancel= right after STEP (authenticateServer,
+ * authenticateClient, prepareDownload, getBoundProfilePackage; SGP.22
+ * 3.1.3, ES10b.CancelSession 5.7.14, ES9+.CancelSession 5.6.5); result=
+ * is then cancelled unless given.  confirmed= checks whether the SM-DP+
+ * (through the eIM with via=eim) accepted the cancelSession. */
 #include "lab/lab.h"
 #include "lab/lab_eim.h"
 #include "lab/lab_euicc.h"
@@ -147,6 +153,21 @@ static int consent_reason(const char *v)
 	return -2;
 }
 
+/* Any CancelSessionReason by its name (SGP.22 5.7.14), or -2. */
+static int any_reason(const char *v)
+{
+	static const int reasons[] = {
+		IPA_CANCEL_END_USER_REJECTION, IPA_CANCEL_POSTPONED, IPA_CANCEL_TIMEOUT,
+		IPA_CANCEL_PPR_NOT_ALLOWED, IPA_CANCEL_METADATA_MISMATCH,
+		IPA_CANCEL_LOAD_BPP_EXECUTION_ERROR, IPA_CANCEL_UNDEFINED_REASON,
+	};
+
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (!strcmp(v, ipa_cancel_reason_str(reasons[i])))
+			return reasons[i];
+	return -2;
+}
+
 static int consent_cb(void *arg, const uint8_t *metadata, size_t len)
 {
 	const struct lab_ipa_dev *d = arg;
@@ -159,7 +180,7 @@ static int consent_cb(void *arg, const uint8_t *metadata, size_t len)
 static int download_check(const struct scn_step *st, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "mid", "ac", "cc", "result", "cancel", "status", "via",
-					    "consent", NULL };
+					    "consent", "cancel-after", "confirmed", NULL };
 	const char *v;
 	bool known = false;
 	int sources;
@@ -186,6 +207,21 @@ static int download_check(const struct scn_step *st, char *err, size_t errlen)
 	if ((v = step_arg(st, "consent")) && consent_reason(v) == -2) {
 		snprintf(err, errlen, "consent= is accept, endUserRejection, postponed, "
 			 "pprNotAllowed or metadataMismatch");
+		return -1;
+	}
+	if ((v = step_arg(st, "cancel-after")) && ipa_download_step_from_name(v) < 0) {
+		snprintf(err, errlen, "cancel-after= is authenticateServer, authenticateClient, "
+			 "prepareDownload or getBoundProfilePackage");
+		return -1;
+	}
+	if (v && (!step_arg(st, "cancel") || any_reason(step_arg(st, "cancel")) < 0)) {
+		snprintf(err, errlen, "cancel-after= needs cancel=REASON, a CancelSessionReason "
+			 "(endUserRejection, postponed, timeout, pprNotAllowed, metadataMismatch, "
+			 "loadBppExecutionError, undefinedReason)");
+		return -1;
+	}
+	if ((v = step_arg(st, "confirmed")) && strcmp(v, "yes") && strcmp(v, "no")) {
+		snprintf(err, errlen, "confirmed= is yes or no");
 		return -1;
 	}
 	if ((v = step_arg(st, "result"))) {
@@ -238,9 +274,11 @@ static void download_done(void *arg, const struct ipa_download_result *res)
 {
 	struct lab_ipa_dev *d = arg;
 	const struct scn_step *st = d->st;
-	const char *want = !strcmp(st->argv[2], "discover") || !step_arg(st, "result") ?
-			   "installed" : step_arg(st, "result");
+	const char *want = step_arg(st, "result") && strcmp(st->argv[2], "discover") ?
+			   step_arg(st, "result") : step_arg(st, "cancel-after") ? "cancelled" :
+			   "installed";
 	const char *want_cancel = step_arg(st, "cancel");
+	const char *want_confirmed = step_arg(st, "confirmed");
 	const char *want_status = step_arg(st, "status");
 	char status[40];
 	const char *got = res->installed ? "installed" :
@@ -254,6 +292,10 @@ static void download_done(void *arg, const struct ipa_download_result *res)
 	} else if (want_cancel && strcmp(want_cancel, ipa_cancel_reason_str(res->cancel_reason))) {
 		finish(d, ctx, false, "cancelled with %s, not %s",
 			  ipa_cancel_reason_str(res->cancel_reason), want_cancel);
+	} else if (want_confirmed && res->cancel_confirmed != !strcmp(want_confirmed, "yes")) {
+		finish(d, ctx, false, "the SM-DP+ %s the cancelSession (%s/%s)",
+		       res->cancel_confirmed ? "accepted" : "did not accept", res->subject_code,
+		       res->reason_code);
 	} else if (want_status && strcmp(want_status, status)) {
 		finish(d, ctx, false, "the SM-DP+ answered %s, not %s (%s)",
 			  res->subject_code[0] ? status : "no error status", want_status, res->why);
@@ -294,6 +336,10 @@ static void download_start(struct lab_ipa_dev *d)
 		snprintf(ac, sizeof(ac), "LPA:1$%s$%s", r->smdp_address, step_arg(st, "mid"));
 		cfg.activation_code = ac;
 	}	/* else: the eUICC's default SM-DP+ address, no matching ID */
+	if (strcmp(st->argv[2], "discover") && step_arg(st, "cancel-after")) {
+		cfg.cancel_after = ipa_download_step_from_name(step_arg(st, "cancel-after"));
+		cfg.cancel_reason = any_reason(step_arg(st, "cancel"));
+	}
 	if (strcmp(st->argv[2], "discover") && step_arg(st, "via")) {
 		if (lab_eim_url(d->lab, url, sizeof(url), err, sizeof(err)) < 0) {
 			struct step_ctx *ctx = d->ctx;
@@ -475,8 +521,8 @@ static void ipa_teardown(struct lab *lab)
 static const struct step_def ipa_defs[] = {
 	{
 		.keyword = "ipa", .object = "download",
-		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON] [via=eim] [consent=REASON]",
-		.help = "Device N's IPA downloads a profile over ES9+ (via=eim: as ESipa through the lab's eIM) into its eUICC (reached over vpcd).",
+		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON] [via=eim] [consent=REASON] [cancel-after=STEP cancel=REASON] [confirmed=yes|no]",
+		.help = "Device N's IPA downloads a profile over ES9+ (via=eim: as ESipa through the lab's eIM) into its eUICC (reached over vpcd); cancel-after= cancels the session right after STEP.",
 		.check = download_check, .run = download_run,
 	},
 	{
