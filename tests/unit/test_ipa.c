@@ -9,6 +9,7 @@
 #include "ipa/es10_client.h"
 #include "core/es9/client.h"
 #include "core/der/der.h"
+#include "core/der/bpp_split.h"
 #include "core/crypto/key.h"
 #include "sim/card.h"
 #include "sim/euicc.h"
@@ -478,6 +479,21 @@ out:
 	sgp_buf_free(&bpp);
 }
 
+/* CancelSessionResponse BF41 { A0 { 30 { 80 tid, 81 smdpOid, 82 reason },
+ * 5F37 sig } }: the reason, -1 when it is not there (SGP.22 5.7.14) */
+static long fk_cancel_reason(const struct sgp_buf *csr)
+{
+	const uint8_t *v, *ok, *sd, *r;
+	size_t vl, okl, sdl, rl;
+
+	if (sgp_der_outer_value(csr->data, csr->len, 0xBF41, &v, &vl) < 0 ||
+	    sgp_der_find_value(v, vl, 0xA0, &ok, &okl, NULL) < 0 ||
+	    sgp_der_find_value(ok, okl, 0x30, &sd, &sdl, NULL) < 0 ||
+	    sgp_der_find_value(sd, sdl, 0x82, &r, &rl, NULL) < 0 || rl != 1)
+		return -1;
+	return r[0];
+}
+
 static void fk_handler(struct http_request *req, void *arg)
 {
 	struct fake *f = arg;
@@ -513,6 +529,7 @@ static void fk_handler(struct http_request *req, void *arg)
 		ck_assert_int_eq(fk_get_b64(in, "cancelSessionResponse", &x), SGP_OK);
 		ck_assert_uint_eq(x.data[0], 0xBF);
 		f->cancels++;
+		f->cancel_reason_seen = fk_cancel_reason(&x);
 		reply_json(req, json_object(), "Executed-Success", NULL, NULL);
 	} else {
 		http_request_reply(req, 404, NULL, NULL, NULL, 0);
@@ -587,14 +604,17 @@ static void dl_bed_free(struct dl_bed *x)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* Start with the activation code and run until the result. */
-static void dl_run(struct dl_bed *x, const char *cc)
+/* Start with the activation code and run until the result; cancel_after
+ * (fault injection) with reason. */
+static void dl_run_cancel(struct dl_bed *x, const char *cc, enum ipa_download_step cancel_after,
+			  int reason)
 {
 	char ac[128];
 	struct ipa_download_cfg cfg = {
 		.clock = x->b.tb.clock, .es10 = x->b.es10, .http = x->http,
 		.activation_code = ac, .confirmation_code = cc,
 		.tac = { 0x35, 0x29, 0x06, 0x11 }, .done = dl_done, .arg = x,
+		.cancel_after = cancel_after, .cancel_reason = reason,
 	};
 
 	snprintf(ac, sizeof(ac), "LPA:1$%s$MATCHING-1", x->f.address);
@@ -602,6 +622,11 @@ static void dl_run(struct dl_bed *x, const char *cc)
 	RUN_UNTIL(&x->b, x->done);
 	ipa_download_free(x->dl);
 	x->dl = NULL;
+}
+
+static void dl_run(struct dl_bed *x, const char *cc)
+{
+	dl_run_cancel(x, cc, IPA_DL_STEP_NONE, IPA_CANCEL_NONE);
 }
 
 /* The number of bytes of the eUICC's ProfileInfoList answer. */
@@ -702,6 +727,77 @@ START_TEST(test_download_dead_server)
 }
 END_TEST
 
+/* cancel_after each step (SGP.22 3.1.3): CancelSession on the eUICC with
+ * the reason given, its signed answer to the SM-DP+, nothing installed;
+ * the eUICC keeps no session, so the next download installs. */
+START_TEST(test_download_cancel_after)
+{
+	static const int reasons[] = { IPA_CANCEL_POSTPONED, IPA_CANCEL_END_USER_REJECTION,
+				       IPA_CANCEL_UNDEFINED_REASON, IPA_CANCEL_METADATA_MISMATCH };
+	enum ipa_download_step step = (enum ipa_download_step)(_i + 1);
+	static const char *const states[] = { NULL, "WAIT_AUTH_SERVER", "WAIT_AUTH_CLIENT",
+					      "WAIT_PREPARE", "WAIT_GET_BPP" };
+	struct dl_bed x;
+	size_t before;
+
+	dl_bed_init(&x, "nist", F_NONE);
+	before = profile_list_len(&x.b);
+	dl_run_cancel(&x, NULL, step, reasons[_i]);
+	ck_assert_int_eq(x.res.rc, SGP_ERR_STATE);
+	ck_assert(!x.res.installed);
+	ck_assert_str_eq(x.res.step, states[step]);
+	ck_assert_int_eq(x.res.cancel_reason, reasons[_i]);
+	ck_assert(x.res.cancel_confirmed);
+	ck_assert_uint_eq(x.f.cancels, 1);
+	ck_assert_int_eq(x.f.cancel_reason_seen, reasons[_i]);
+	ck_assert_uint_eq(x.f.notifications, 0);
+	ck_assert_uint_eq(profile_list_len(&x.b), before);
+	x.done = false;
+	smdp_euicc_release(&x.f.euicc);
+	dl_run(&x, NULL);
+	ck_assert_msg(x.res.rc == SGP_OK, "%s: %s", x.res.step, x.res.why);
+	ck_assert_int_eq(x.res.cancel_reason, IPA_CANCEL_NONE);
+	ck_assert_uint_eq(x.f.cancels, 1);
+	ck_assert_uint_gt(profile_list_len(&x.b), before);
+	dl_bed_free(&x);
+}
+END_TEST
+
+/* A step or reason that does not exist: refused at the start. */
+START_TEST(test_download_cancel_after_invalid)
+{
+	struct dl_bed x;
+	struct ipa_download_cfg cfg;
+
+	dl_bed_init(&x, "nist", F_NONE);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.clock = x.b.tb.clock;
+	cfg.es10 = x.b.es10;
+	cfg.http = x.http;
+	cfg.smdp_address = x.f.address;
+	cfg.done = dl_done;
+	cfg.arg = &x;
+	cfg.cancel_after = IPA_DL_STEP_PREPARE_DOWNLOAD;
+	cfg.cancel_reason = 6;		/* no CancelSessionReason */
+	ck_assert_int_eq(ipa_download_start(&cfg, &x.dl), SGP_ERR_INVAL);
+	cfg.cancel_reason = IPA_CANCEL_NONE;
+	ck_assert_int_eq(ipa_download_start(&cfg, &x.dl), SGP_ERR_INVAL);
+	cfg.cancel_after = (enum ipa_download_step)99;
+	cfg.cancel_reason = IPA_CANCEL_POSTPONED;
+	ck_assert_int_eq(ipa_download_start(&cfg, &x.dl), SGP_ERR_INVAL);
+	ck_assert_ptr_null(x.dl);
+	ck_assert(!x.done);
+	ck_assert_int_eq(ipa_download_step_from_name("getBoundProfilePackage"),
+			 IPA_DL_STEP_GET_BPP);
+	ck_assert_int_eq(ipa_download_step_from_name("loadBoundProfilePackage"), -1);
+	ck_assert_int_eq(ipa_download_step_from_name(NULL), -1);
+	ck_assert_str_eq(ipa_download_step_name(IPA_DL_STEP_AUTHENTICATE_SERVER),
+			 "authenticateServer");
+	ck_assert_ptr_null(ipa_download_step_name(IPA_DL_STEP_NONE));
+	dl_bed_free(&x);
+}
+END_TEST
+
 static Suite *ipa_suite(void)
 {
 	Suite *s = suite_create("ipa");
@@ -721,6 +817,8 @@ static Suite *ipa_suite(void)
 	tcase_add_test(tc, test_download_bad_signature);
 	tcase_add_test(tc, test_download_server_error);
 	tcase_add_test(tc, test_download_dead_server);
+	tcase_add_loop_test(tc, test_download_cancel_after, 0, 4);
+	tcase_add_test(tc, test_download_cancel_after_invalid);
 	suite_add_tcase(s, tc);
 	return s;
 }
