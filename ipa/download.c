@@ -381,6 +381,7 @@ int ipa_download_start(const struct ipa_download_cfg *cfg, struct ipa_download *
 		rc = SGP_ERR_INVAL;
 	d->cancel_after = cfg->cancel_after;
 	d->cancel_after_reason = cfg->cancel_reason;
+	d->keep_notification = cfg->keep_notification;
 	if (rc == SGP_OK && cfg->eim_transaction_id_len) {
 		if (!cfg->eim_transaction_id || cfg->eim_transaction_id_len > sizeof(d->eim_tid))
 			rc = SGP_ERR_INVAL;

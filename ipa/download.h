@@ -126,6 +126,10 @@ struct ipa_download_cfg {
 	 * (a CancelSessionReason); IPA_DL_STEP_NONE: run to the end */
 	enum ipa_download_step cancel_after;
 	int cancel_reason;
+	/* fault injection: the link drops once the eUICC gave its
+	 * ProfileInstallationResult: no handleNotification, the result stays
+	 * on the eUICC (ipa/download_notify.h delivers it later) */
+	bool keep_notification;
 };
 
 /* Start a download.  0: done runs later, exactly once (unless freed);

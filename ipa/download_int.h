@@ -69,6 +69,7 @@ struct ipa_download {
 	bool pir_failed;		/* the PIR says errorResult */
 	enum ipa_download_step cancel_after;	/* fault injection (download.h) */
 	int cancel_after_reason;
+	bool keep_notification;			/* fault injection (download.h) */
 	int fail_rc;
 	struct ipa_download_result res;
 };

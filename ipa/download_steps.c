@@ -233,6 +233,11 @@ static void got_pir(struct ipa_download *d, const uint8_t *a, size_t n)
 		dl_fail(d, SGP_ERR_NOMEM, IPA_CANCEL_NONE, "out of memory");
 		return;
 	}
+	if (d->keep_notification) {
+		LOGPFSM(d->fi, LOGL_NOTICE, "the link is gone: the result stays on the eUICC");
+		dl_finish(d, d->pir_failed ? SGP_ERR_PEER : SGP_OK);
+		return;
+	}
 	/* ES9+.HandleNotification (6.5.2.9): the PIR as pendingNotification */
 	req.pending_notification = d->pir;
 	es9_send(d, DL_WAIT_HANDLE_NOTIF, "handleNotification", &es9_handle_notification_req_desc,

@@ -6,6 +6,8 @@
 #include "euicc_testbed.h"
 #include "ipa/apdu_transport.h"
 #include "ipa/download.h"
+#include "ipa/download_notify.h"
+#include "ipa/download_int.h"
 #include "ipa/es10_client.h"
 #include "core/es9/client.h"
 #include "core/der/der.h"
@@ -297,7 +299,7 @@ END_TEST
 #include "core/crypto/random.h"
 #include <jansson.h>
 
-enum fault { F_NONE, F_BAD_SIGNATURE1, F_BPP_ERROR, F_DEAD_AT_BPP, F_CC };
+enum fault { F_NONE, F_BAD_SIGNATURE1, F_BPP_ERROR, F_DEAD_AT_BPP, F_CC, F_NOTIFY_REFUSED };
 
 struct fake {
 	struct bed *b;
@@ -519,6 +521,9 @@ static void fk_handler(struct http_request *req, void *arg)
 		} else {
 			fk_get_bpp(f, in, req);
 		}
+	} else if (!strcmp(fn, "handleNotification") && f->fault == F_NOTIFY_REFUSED) {
+		/* SGP.22 6.5.2.9 / 5.6.4: 8.10.1/3.9 (no session for it) */
+		reply_json(req, json_object(), "Failed", "8.10.1", "3.9");
 	} else if (!strcmp(fn, "handleNotification")) {
 		ck_assert_int_eq(fk_get_b64(in, "pendingNotification", &x), SGP_OK);
 		ck_assert_int_eq(smdp_auth_check_pir(f->euicc.pk, f->tid, 16, x.data, x.len, &pir,
@@ -547,6 +552,9 @@ struct dl_bed {
 	struct ipa_download *dl;
 	bool done;
 	struct ipa_download_result res;
+	struct ipa_notify *nt;
+	bool nt_done;
+	struct ipa_notify_result nres;
 };
 
 static void dl_done(void *arg, const struct ipa_download_result *res)
@@ -594,6 +602,7 @@ static void dl_bed_free(struct dl_bed *x)
 	char cmd[128];
 
 	ipa_download_free(x->dl);
+	ipa_notify_free(x->nt);
 	http_client_free(x->http);
 	http_server_free(x->f.srv);
 	smdp_euicc_release(&x->f.euicc);
@@ -763,6 +772,83 @@ START_TEST(test_download_cancel_after)
 }
 END_TEST
 
+static void nt_done(void *arg, const struct ipa_notify_result *res)
+{
+	struct dl_bed *x = arg;
+
+	ck_assert(!x->nt_done);
+	x->nt_done = true;
+	x->nres = *res;
+}
+
+/* One notification delivery run, until its result. */
+static void nt_run(struct dl_bed *x)
+{
+	struct ipa_notify_cfg cfg = {
+		.clock = x->b.tb.clock, .es10 = x->b.es10, .http = x->http,
+		.done = nt_done, .arg = x,
+	};
+
+	x->nt_done = false;
+	ck_assert_int_eq(ipa_notify_start(&cfg, &x->nt), SGP_OK);
+	RUN_UNTIL(&x->b, x->nt_done);
+	ck_assert_msg(x->nres.rc == SGP_OK, "%s: %s", x->nres.step, x->nres.why);
+	ipa_notify_free(x->nt);
+	x->nt = NULL;
+}
+
+/* The link drops after loading (keep_notification): the installation
+ * result stays on the eUICC.  A delivery the SM-DP+ refuses leaves it
+ * there (SGP.22 3.5); the next one that it takes removes it, once. */
+START_TEST(test_notifications_kept_until_delivered)
+{
+	char ac[128];
+	struct dl_bed x;
+	struct ipa_download_cfg cfg;
+
+	ck_assert_int_eq(sgp_fsm_validate(ipa_notify_fsm()), SGP_OK);
+	ck_assert_int_eq(sgp_fsm_validate(ipa_download_fsm()), SGP_OK);
+	dl_bed_init(&x, "nist", F_NONE);
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(ac, sizeof(ac), "LPA:1$%s$MATCHING-1", x.f.address);
+	cfg.clock = x.b.tb.clock;
+	cfg.es10 = x.b.es10;
+	cfg.http = x.http;
+	cfg.activation_code = ac;
+	cfg.done = dl_done;
+	cfg.arg = &x;
+	cfg.keep_notification = true;
+	ck_assert_int_eq(ipa_download_start(&cfg, &x.dl), SGP_OK);
+	RUN_UNTIL(&x.b, x.done);
+	ck_assert_msg(x.res.rc == SGP_OK, "%s: %s", x.res.step, x.res.why);
+	ck_assert(x.res.installed && !x.res.notification_sent && !x.res.notification_removed);
+	ck_assert_int_ge(x.res.seq_number, 0);
+	ck_assert_uint_eq(x.f.notifications, 0);
+	/* refused: kept, with the SM-DP+'s status */
+	x.f.fault = F_NOTIFY_REFUSED;
+	nt_run(&x);
+	ck_assert_uint_eq(x.nres.found, 1);
+	ck_assert_uint_eq(x.nres.delivered, 0);
+	ck_assert_uint_eq(x.nres.removed, 0);
+	ck_assert_uint_eq(x.nres.kept, 1);
+	ck_assert_str_eq(x.nres.subject_code, "8.10.1");
+	ck_assert_str_eq(x.nres.reason_code, "3.9");
+	/* taken: removed from the eUICC */
+	x.f.fault = F_NONE;
+	nt_run(&x);
+	ck_assert_uint_eq(x.nres.found, 1);
+	ck_assert_uint_eq(x.nres.delivered, 1);
+	ck_assert_uint_eq(x.nres.removed, 1);
+	ck_assert_uint_eq(x.nres.kept, 0);
+	ck_assert_uint_eq(x.f.notifications, 1);
+	/* nothing left, nothing sent twice */
+	nt_run(&x);
+	ck_assert_uint_eq(x.nres.found, 0);
+	ck_assert_uint_eq(x.f.notifications, 1);
+	dl_bed_free(&x);
+}
+END_TEST
+
 /* A step or reason that does not exist: refused at the start. */
 START_TEST(test_download_cancel_after_invalid)
 {
@@ -819,6 +905,7 @@ static Suite *ipa_suite(void)
 	tcase_add_test(tc, test_download_dead_server);
 	tcase_add_loop_test(tc, test_download_cancel_after, 0, 4);
 	tcase_add_test(tc, test_download_cancel_after_invalid);
+	tcase_add_test(tc, test_notifications_kept_until_delivered);
 	suite_add_tcase(s, tc);
 	return s;
 }
