@@ -31,13 +31,6 @@ enum nt_event {
 	NT_NUM_EVENTS,
 };
 
-/* One notification of the list: where it is and where it goes. */
-struct item {
-	size_t off, len;	/* in n->list */
-	long seq;
-	char address[256];	/* "" for a form the IPA cannot deliver */
-};
-
 /* The answer of a delivery, direct or through the eIM. */
 struct delivery {
 	int rc;
@@ -56,7 +49,7 @@ struct ipa_notify {
 	ipa_notify_done_fn done;
 	void *done_arg;
 	struct sgp_buf list;		/* the RetrieveNotificationsList answer */
-	struct item items[IPA_NOTIFY_MAX];
+	struct ipa_notify_item items[IPA_NOTIFY_MAX];
 	size_t n_items, next;
 	bool finished, starting;
 	struct ipa_notify_result res;
@@ -184,7 +177,7 @@ static void esipa_cb(void *arg, const struct ipa_esipa_answer *ea)
  * ProfileInstallationResultData 'BF27' of a 'BF37', or first in an
  * OtherSignedNotification '30' (SGP.22 5.7.10); its [0] seqNumber and
  * notificationAddress '0C'. */
-static int parse_item(const struct sgp_tlv *t, struct item *it)
+static int parse_item(const struct sgp_tlv *t, struct ipa_notify_item *it)
 {
 	struct sgp_tlv d, md, x;
 	long seq = 0;
@@ -216,46 +209,57 @@ static int parse_item(const struct sgp_tlv *t, struct item *it)
 
 /* RetrieveNotificationsListResponse 'BF2B' { 'A0' { PendingNotification
  * ... } | '81' error } */
-static int got_list(struct ipa_notify *n, const uint8_t *a, size_t len)
+int ipa_notify_parse_list(const uint8_t *der, size_t len, struct ipa_notify_item *items,
+			  size_t max, size_t *n)
 {
 	const uint8_t *v, *p;
 	size_t vl, pl;
 	struct sgp_tlv lst, t;
-	int rc = sgp_buf_set(&n->list, a, len);
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	if (sgp_der_outer_value(n->list.data, n->list.len, 0xBF2B, &v, &vl) < 0)
+	*n = 0;
+	if (!der || !items || sgp_der_outer_value(der, len, 0xBF2B, &v, &vl) < 0)
 		return SGP_ERR_PARSE;
 	p = v;
 	pl = vl;
 	if (sgp_der_next_tlv(&p, &pl, &lst) < 0 || pl)
 		return SGP_ERR_PARSE;
 	if (lst.tag != 0xA0)
-		return SGP_ERR_PEER;	/* notificationsListResultError */
+		return lst.tag == 0x81 ? SGP_ERR_PEER : SGP_ERR_PARSE;
 	p = lst.v;
 	pl = lst.vl;
-	while (pl) {
-		struct item *it = &n->items[n->n_items];
+	while (pl && *n < max) {
+		struct ipa_notify_item *it = &items[*n];
 
 		if (sgp_der_next_tlv(&p, &pl, &t) < 0)
 			return SGP_ERR_PARSE;
-		if (n->n_items == IPA_NOTIFY_MAX)
-			break;		/* the rest waits for the next run */
 		rc = parse_item(&t, it);
 		if (rc == SGP_ERR_PARSE)
 			return rc;
-		if (rc < 0)
-			LOGPFSM(n->fi, LOGL_NOTICE, "a compact notification: kept (no ES9+ form)");
-		it->off = (size_t)(t.whole - n->list.data);
+		it->off = (size_t)(t.whole - der);
 		it->len = t.wl;
-		n->n_items++;
+		(*n)++;
 	}
-	n->res.found = (unsigned)n->n_items;
 	return SGP_OK;
 }
 
-static void kept(struct ipa_notify *n, const struct item *it, const struct delivery *dv)
+static int got_list(struct ipa_notify *n, const uint8_t *a, size_t len)
+{
+	int rc = sgp_buf_set(&n->list, a, len);
+
+	if (rc == SGP_OK)
+		rc = ipa_notify_parse_list(n->list.data, n->list.len, n->items, IPA_NOTIFY_MAX,
+					   &n->n_items);
+	if (rc < 0)
+		n->n_items = 0;
+	for (size_t i = 0; i < n->n_items; i++)
+		if (!n->items[i].address[0])
+			LOGPFSM(n->fi, LOGL_NOTICE, "a compact notification: kept (no ES9+ form)");
+	n->res.found = (unsigned)n->n_items;
+	return rc;
+}
+
+static void kept(struct ipa_notify *n, const struct ipa_notify_item *it, const struct delivery *dv)
 {
 	n->res.kept++;
 	LOGPFSM(n->fi, LOGL_NOTICE, "notification %ld to %s not delivered (%s%s%s%s%s): kept",
@@ -276,7 +280,7 @@ static void kept(struct ipa_notify *n, const struct item *it, const struct deliv
 static void deliver_next(struct ipa_notify *n)
 {
 	while (n->next < n->n_items) {
-		struct item *it = &n->items[n->next];
+		struct ipa_notify_item *it = &n->items[n->next];
 		struct es9_handle_notification_req req = {
 			.pending_notification = { .data = n->list.data + it->off, .len = it->len },
 		};
@@ -315,7 +319,7 @@ static void deliver_next(struct ipa_notify *n)
 
 static void got_delivery(struct ipa_notify *n, const struct delivery *dv)
 {
-	const struct item *it = &n->items[n->next];
+	const struct ipa_notify_item *it = &n->items[n->next];
 	struct sgp_buf cmd = SGP_BUF_INIT;
 	int rc;
 

@@ -68,6 +68,19 @@ struct ipa_notify_cfg {
 /* Start a run.  0: done runs later, exactly once (unless freed); a
  * negative sgp_err when it cannot start: no callback. */
 int ipa_notify_start(const struct ipa_notify_cfg *cfg, struct ipa_notify **out);
+/* One notification of a RetrieveNotificationsListResponse. */
+struct ipa_notify_item {
+	size_t off, len;	/* the PendingNotification TLV, in the answer */
+	long seq;		/* NotificationMetadata seqNumber; -1 for a compact form */
+	char address[256];	/* notificationAddress; "" for a compact form */
+};
+/* Parse a RetrieveNotificationsListResponse ('BF2B'): up to max items,
+ * *n set (the rest of a longer list is left for the next run).
+ * SGP_ERR_PEER for notificationsListResultError, SGP_ERR_PARSE for
+ * anything malformed (a notification without seqNumber or address, bad
+ * lengths, trailing bytes). */
+int ipa_notify_parse_list(const uint8_t *der, size_t len, struct ipa_notify_item *items,
+			  size_t max, size_t *n);
 /* Abort without callback (free it from done, or at shutdown). */
 void ipa_notify_free(struct ipa_notify *n);
 /* The table (for sgp_fsm_validate in tests). */

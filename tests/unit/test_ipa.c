@@ -849,6 +849,127 @@ START_TEST(test_notifications_kept_until_delivered)
 }
 END_TEST
 
+/* put_tlv for the hand-made answers below */
+static void add_tlv(struct sgp_buf *b, uint32_t tag, const struct sgp_buf *v)
+{
+	ck_assert_int_eq(sgp_der_put_tlv(b, tag, v ? v->data : NULL, v ? v->len : 0), SGP_OK);
+}
+
+static void add_raw(struct sgp_buf *b, const char *hex)
+{
+	struct sgp_buf x = SGP_BUF_INIT;
+
+	ck_assert_int_eq(sgp_hex_decode(hex, &x), SGP_OK);
+	ck_assert_int_eq(sgp_buf_append(b, x.data, x.len), SGP_OK);
+	sgp_buf_free(&x);
+}
+
+/* NotificationMetadata 'BF2F' { [0] seq, [1] operation, '0C' address } */
+static void metadata(struct sgp_buf *out, const char *seq_hex, const char *addr)
+{
+	struct sgp_buf md = SGP_BUF_INIT, a = SGP_BUF_INIT;
+
+	add_raw(&md, seq_hex);
+	add_raw(&md, "81020780");
+	if (addr) {
+		ck_assert_int_eq(sgp_buf_append(&a, (const uint8_t *)addr, strlen(addr)), SGP_OK);
+		add_tlv(&md, 0x0C, &a);
+	}
+	add_tlv(out, 0xBF2F, &md);
+	sgp_buf_free(&md);
+	sgp_buf_free(&a);
+}
+
+/* A RetrieveNotificationsListResponse with a PIR, an
+ * OtherSignedNotification (seq_hex, addr) and a compact form. */
+static void list_answer(struct sgp_buf *out, const char *seq_hex, const char *addr)
+{
+	struct sgp_buf pird = SGP_BUF_INIT, pir = SGP_BUF_INIT, other = SGP_BUF_INIT;
+	struct sgp_buf lst = SGP_BUF_INIT, body = SGP_BUF_INIT;
+
+	sgp_buf_reset(out);
+	add_raw(&pird, "800101");
+	metadata(&pird, "800107", "smdp.example:8443");
+	add_tlv(&pir, 0xBF27, &pird);
+	add_raw(&pir, "5F370100");
+	add_tlv(&lst, 0xBF37, &pir);
+	metadata(&other, seq_hex, addr);
+	add_raw(&other, "5F370100");
+	add_tlv(&lst, 0x30, &other);
+	add_raw(&lst, "A003800101");		/* compactProfileInstallationResult */
+	add_tlv(&body, 0xA0, &lst);
+	add_tlv(out, 0xBF2B, &body);
+	sgp_buf_free(&pird);
+	sgp_buf_free(&pir);
+	sgp_buf_free(&other);
+	sgp_buf_free(&lst);
+	sgp_buf_free(&body);
+}
+
+/* The list parser: good, refused, malformed, truncated at every length,
+ * longer than the caller's room. */
+START_TEST(test_notify_parse_list)
+{
+	struct ipa_notify_item it[4];
+	struct sgp_buf a = SGP_BUF_INIT;
+	size_t n;
+
+	list_answer(&a, "800108", "127.0.0.1:1");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(it[0].seq, 7);
+	ck_assert_str_eq(it[0].address, "smdp.example:8443");
+	ck_assert_uint_eq(a.data[it[0].off], 0xBF);
+	ck_assert_int_eq(it[1].seq, 8);
+	ck_assert_str_eq(it[1].address, "127.0.0.1:1");
+	ck_assert_uint_eq(a.data[it[1].off], 0x30);
+	ck_assert_int_eq(it[2].seq, -1);	/* compact: no address, kept */
+	ck_assert_str_eq(it[2].address, "");
+	ck_assert_uint_eq(it[2].off + it[2].len, a.len);
+	/* room for two: the third waits */
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 2, &n), SGP_OK);
+	ck_assert_uint_eq(n, 2);
+	/* every truncation is refused, none read past the end */
+	for (size_t l = 0; l < a.len; l++)
+		ck_assert_int_eq(ipa_notify_parse_list(a.data, l, it, 4, &n), SGP_ERR_PARSE);
+	/* a trailing byte */
+	ck_assert_int_eq(sgp_buf_append(&a, (const uint8_t *)"", 1), SGP_OK);
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	/* no address, a negative or oversized seqNumber */
+	list_answer(&a, "800108", NULL);
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	list_answer(&a, "8001FF", "x");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	list_answer(&a, "80050100000000", "x");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	/* an address that does not fit */
+	{
+		char big[300];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = 0;
+		list_answer(&a, "800108", big);
+		ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	}
+	/* notificationsListResultError undefinedError; an empty list; others */
+	sgp_buf_reset(&a);
+	add_raw(&a, "BF2B0381017F");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PEER);
+	sgp_buf_reset(&a);
+	add_raw(&a, "BF2B02A000");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_OK);
+	ck_assert_uint_eq(n, 0);
+	sgp_buf_reset(&a);
+	add_raw(&a, "BF2B02A200");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	sgp_buf_reset(&a);
+	add_raw(&a, "BF2D02A000");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	ck_assert_int_eq(ipa_notify_parse_list(NULL, 0, it, 4, &n), SGP_ERR_PARSE);
+	sgp_buf_free(&a);
+}
+END_TEST
+
 /* A step or reason that does not exist: refused at the start. */
 START_TEST(test_download_cancel_after_invalid)
 {
@@ -894,6 +1015,7 @@ static Suite *ipa_suite(void)
 	tcase_add_test(tc, test_es10_refused);
 	tcase_add_test(tc, test_es10_card_disconnects);
 	tcase_add_test(tc, test_es10_timeout);
+	tcase_add_test(tc, test_notify_parse_list);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("download");
 	tcase_set_timeout(tc, 120);
