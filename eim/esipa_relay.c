@@ -165,11 +165,34 @@ static void refuse(struct eim_relay *r, struct http_request *req, enum es9_funct
 	sgp_buf_free(&der);
 }
 
-/* The session bookkeeping of a successful answer. */
+/* The transactionId of a ProfileInstallationResult BF37 { BF27 { [0]
+ * transactionId, ... } } (SGP.22 5.7.6), as a borrowed view. */
+static int pir_transaction_id(const struct sgp_buf *pn, struct sgp_buf *tid)
+{
+	struct sgp_tlv o, d, t;
+	const uint8_t *p = pn->data;
+	size_t n = pn->len;
+
+	if (sgp_der_next_tlv(&p, &n, &o) < 0 || o.tag != 0xBF37 ||
+	    sgp_der_find_tlv(o.v, o.vl, 0xBF27, &d) < 0 || sgp_der_find_tlv(d.v, d.vl, 0x80, &t) < 0 ||
+	    !t.vl)
+		return SGP_ERR_NOTFOUND;
+	tid->data = (uint8_t *)t.v;
+	tid->len = t.vl;
+	tid->cap = 0;
+	return SGP_OK;
+}
+
+/* The session bookkeeping of a successful answer.  A session lives from
+ * initiateAuthentication until the SM-DP+ takes its cancelSession or its
+ * ProfileInstallationResult: the IPA may still cancel after
+ * getBoundProfilePackage (SGP.22 3.1.3: metadataMismatch, a failed
+ * LoadBoundProfilePackage), and that cancel must reach the SM-DP+. */
 static void track(struct relay_call *c, const struct es9_answer *ans)
 {
 	struct eim_relay *r = c->r;
 	const struct es9_initiate_authentication_resp *ia = ans->resp;
+	struct sgp_buf tid = SGP_BUF_INIT;	/* a borrowed view */
 	int rc = SGP_OK;
 
 	switch (c->q.fn) {
@@ -181,8 +204,9 @@ static void track(struct relay_call *c, const struct es9_answer *ans)
 		if (c->eid[0])
 			rc = session_set_eid(r, &c->q.u.ac.transaction_id, c->eid);
 		break;
-	case ES9_GET_BOUND_PROFILE_PACKAGE:
-		rc = session_end(r, &c->q.u.gbpp.transaction_id);
+	case ES9_HANDLE_NOTIFICATION:	/* a ProfileInstallationResult ends its session */
+		if (pir_transaction_id(&c->q.u.hn.pending_notification, &tid) == SGP_OK)
+			rc = session_end(r, &tid);
 		break;
 	case ES9_CANCEL_SESSION:
 		rc = session_end(r, &c->q.u.cs.transaction_id);

@@ -86,6 +86,33 @@ const char *ipa_cancel_reason_str(int reason)
 	}
 }
 
+static const char *const step_names[] = {
+	[IPA_DL_STEP_AUTHENTICATE_SERVER] = "authenticateServer",
+	[IPA_DL_STEP_AUTHENTICATE_CLIENT] = "authenticateClient",
+	[IPA_DL_STEP_PREPARE_DOWNLOAD] = "prepareDownload",
+	[IPA_DL_STEP_GET_BPP] = "getBoundProfilePackage",
+};
+
+const char *ipa_download_step_name(enum ipa_download_step step)
+{
+	return step > IPA_DL_STEP_NONE && step <= IPA_DL_STEP_GET_BPP ? step_names[step] : NULL;
+}
+
+int ipa_download_step_from_name(const char *name)
+{
+	for (int i = IPA_DL_STEP_AUTHENTICATE_SERVER; name && i <= IPA_DL_STEP_GET_BPP; i++)
+		if (!strcmp(name, step_names[i]))
+			return i;
+	return -1;
+}
+
+/* A CancelSessionReason value (SGP.22 5.7.14) */
+static bool cancel_reason_valid(int reason)
+{
+	return (reason >= IPA_CANCEL_END_USER_REJECTION &&
+		reason <= IPA_CANCEL_LOAD_BPP_EXECUTION_ERROR) || reason == IPA_CANCEL_UNDEFINED_REASON;
+}
+
 /* ---------------------------------------------------------- plumbing */
 
 static void es10_cb(void *arg, const struct ipa_es10_result *res)
@@ -349,6 +376,12 @@ int ipa_download_start(const struct ipa_download_cfg *cfg, struct ipa_download *
 	if (rc == SGP_OK && cfg->eim_url && !(d->eim_url = strdup(cfg->eim_url)))
 		rc = SGP_ERR_NOMEM;
 	d->esipa_binding = cfg->esipa_binding;
+	if (cfg->cancel_after != IPA_DL_STEP_NONE &&
+	    (!ipa_download_step_name(cfg->cancel_after) || !cancel_reason_valid(cfg->cancel_reason)))
+		rc = SGP_ERR_INVAL;
+	d->cancel_after = cfg->cancel_after;
+	d->cancel_after_reason = cfg->cancel_reason;
+	d->keep_notification = cfg->keep_notification;
 	if (rc == SGP_OK && cfg->eim_transaction_id_len) {
 		if (!cfg->eim_transaction_id || cfg->eim_transaction_id_len > sizeof(d->eim_tid))
 			rc = SGP_ERR_INVAL;

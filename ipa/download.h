@@ -53,6 +53,21 @@ enum ipa_cancel_reason {
 };
 const char *ipa_cancel_reason_str(int reason);
 
+/* Fault injection (a test harness's word, not a device's): the download
+ * step after whose answer the IPA cancels the session, as SGP.22 3.1.3
+ * lets the LPA do at any point once the eUICC holds one. */
+enum ipa_download_step {
+	IPA_DL_STEP_NONE = 0,
+	IPA_DL_STEP_AUTHENTICATE_SERVER,	/* ES10b AuthenticateServer answered */
+	IPA_DL_STEP_AUTHENTICATE_CLIENT,	/* ES9+ authenticateClient answered */
+	IPA_DL_STEP_PREPARE_DOWNLOAD,		/* ES10b PrepareDownload answered */
+	IPA_DL_STEP_GET_BPP,			/* ES9+ getBoundProfilePackage answered */
+};
+/* "authenticateServer", ... (the function names); NULL for none */
+const char *ipa_download_step_name(enum ipa_download_step step);
+/* The step named name, or -1. */
+int ipa_download_step_from_name(const char *name);
+
 /* The end user's (or the device policy's) word on the profile metadata:
  * IPA_CONSENT_ACCEPT, or the CancelSessionReason to cancel with
  * (endUserRejection, postponed, pprNotAllowed, metadataMismatch). */
@@ -107,6 +122,14 @@ struct ipa_download_cfg {
 	const uint8_t *eim_transaction_id; size_t eim_transaction_id_len;
 	enum ipa_esipa_binding esipa_binding;	/* indirect: ASN.1 (default) or JSON */
 	/* (sent in InitiateAuthenticationRequestEsipa; SGP.32 3.2.3.2) */
+	/* fault injection: cancel right after this step with cancel_reason
+	 * (a CancelSessionReason); IPA_DL_STEP_NONE: run to the end */
+	enum ipa_download_step cancel_after;
+	int cancel_reason;
+	/* fault injection: the link drops once the eUICC gave its
+	 * ProfileInstallationResult: no handleNotification, the result stays
+	 * on the eUICC (ipa/download_notify.h delivers it later) */
+	bool keep_notification;
 };
 
 /* Start a download.  0: done runs later, exactly once (unless freed);

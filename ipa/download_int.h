@@ -67,6 +67,9 @@ struct ipa_download {
 	bool cancelling, finished, starting;
 	bool forward_error;		/* an eUICC error was sent to the SM-DP+ */
 	bool pir_failed;		/* the PIR says errorResult */
+	enum ipa_download_step cancel_after;	/* fault injection (download.h) */
+	int cancel_after_reason;
+	bool keep_notification;			/* fault injection (download.h) */
 	int fail_rc;
 	struct ipa_download_result res;
 };
@@ -88,5 +91,8 @@ void dl_begin(struct ipa_download *d);
 void dl_on_es10(struct ipa_download *d, const struct ipa_es10_result *res);
 void dl_on_es9(struct ipa_download *d, const struct es9_answer *ans);
 int dl_cancel_session(struct ipa_download *d, int reason);
+/* Fault injection: true (and the session being cancelled) when the
+ * download was told to stop after step. */
+bool dl_cancel_injected(struct ipa_download *d, enum ipa_download_step step);
 
 #endif

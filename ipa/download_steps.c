@@ -90,6 +90,15 @@ int dl_cancel_session(struct ipa_download *d, int reason)
 	return rc;
 }
 
+bool dl_cancel_injected(struct ipa_download *d, enum ipa_download_step step)
+{
+	if (d->cancel_after != step)
+		return false;
+	dl_fail(d, SGP_ERR_STATE, d->cancel_after_reason, "cancelled after %s (%s)",
+		ipa_download_step_name(step), ipa_cancel_reason_str(d->cancel_after_reason));
+	return true;
+}
+
 /* ------------------------------------------------------- ES10 answers */
 
 static void got_addresses(struct ipa_download *d, const uint8_t *a, size_t n)
@@ -153,10 +162,13 @@ static void got_auth_server(struct ipa_download *d, const uint8_t *a, size_t n)
 		.transaction_id = tid_view(d), .authenticate_server_response = view(a, n),
 	};
 
-	if (euicc_ok(d, a, n, 0xBF38))
+	if (euicc_ok(d, a, n, 0xBF38)) {
 		d->session_open = true;
-	else
+		if (dl_cancel_injected(d, IPA_DL_STEP_AUTHENTICATE_SERVER))
+			return;
+	} else {
 		d->forward_error = true;
+	}
 	es9_send(d, DL_WAIT_AUTH_CLIENT, "authenticateClient", &es9_authenticate_client_req_desc,
 		 &req, &es9_authenticate_client_resp_desc);
 }
@@ -169,6 +181,8 @@ static void got_prepare(struct ipa_download *d, const uint8_t *a, size_t n)
 
 	if (!euicc_ok(d, a, n, 0xBF21))
 		d->forward_error = true;
+	else if (dl_cancel_injected(d, IPA_DL_STEP_PREPARE_DOWNLOAD))
+		return;
 	es9_send(d, DL_WAIT_GET_BPP, "getBoundProfilePackage",
 		 &es9_get_bound_profile_package_req_desc, &req,
 		 &es9_get_bound_profile_package_resp_desc);
@@ -217,6 +231,11 @@ static void got_pir(struct ipa_download *d, const uint8_t *a, size_t n)
 	}
 	if (sgp_buf_set(&d->pir, a, n) < 0) {
 		dl_fail(d, SGP_ERR_NOMEM, IPA_CANCEL_NONE, "out of memory");
+		return;
+	}
+	if (d->keep_notification) {
+		LOGPFSM(d->fi, LOGL_NOTICE, "the link is gone: the result stays on the eUICC");
+		dl_finish(d, d->pir_failed ? SGP_ERR_PEER : SGP_OK);
 		return;
 	}
 	/* ES9+.HandleNotification (6.5.2.9): the PIR as pendingNotification */
@@ -486,10 +505,12 @@ void dl_on_es9(struct ipa_download *d, const struct es9_answer *ans)
 		got_initiate_auth(d, ans->resp);
 		break;
 	case DL_WAIT_AUTH_CLIENT:
-		got_auth_client(d, ans->resp);
+		if (!dl_cancel_injected(d, IPA_DL_STEP_AUTHENTICATE_CLIENT))
+			got_auth_client(d, ans->resp);
 		break;
 	case DL_WAIT_GET_BPP:
-		got_bpp(d, ans->resp);
+		if (!dl_cancel_injected(d, IPA_DL_STEP_GET_BPP))
+			got_bpp(d, ans->resp);
 		break;
 	case DL_WAIT_HANDLE_NOTIF:
 		d->res.notification_sent = true;

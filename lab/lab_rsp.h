@@ -16,6 +16,7 @@ struct ipa_apdu_transport;
 struct ipa_es10;
 struct ipa_download;
 struct ipa_discovery;
+struct ipa_notify;
 struct smdp_server;
 struct smds;
 struct event;
@@ -30,6 +31,7 @@ struct lab_ipa_dev {
 	struct ipa_es10 *es10;
 	struct ipa_download *dl;
 	struct ipa_discovery *ds;	/* the last discovery, freed at the next one */
+	struct ipa_notify *nt;		/* a notification delivery run */
 	char event_mid[129], event_addr[256];
 	struct event *wait_link;	/* until the reader is connected */
 	unsigned waited;

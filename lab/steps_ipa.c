@@ -5,13 +5,26 @@
  *   ipa @N download mid=MATCHINGID | ac=ACTIVATIONCODE | default [cc=CODE]
  *       [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON]
  *       [consent=accept|endUserRejection|postponed|pprNotAllowed|metadataMismatch]
- *       [via=eim]
+ *       [via=eim] [cancel-after=STEP cancel=REASON] [confirmed=yes|no]
  *   ipa @N discover [events=N] [download=yes] [result=ok|failed] [status=SUBJECT/REASON]
+ *   ipa @N notifications [via=eim] [found=N] [delivered=N] [removed=N] [kept=N]
+ *       [result=ok|failed] [status=SUBJECT/REASON]
  *
  * status= is the SM-DP+'s (or SM-DS's) statusCodeData of a refusal.
  * via=eim: an indirect download (SGP.32 3.2.3.2), the ES9+ functions go as
  * ESipa to the lab's eIM, which relays them; status= is then what the
- * eIM's ESipa error maps back to. */
+ * eIM's ESipa error maps back to.
+ * cancel-after= (fault injection): the IPA cancels the session with the
+ * CancelSessionReason cancel= right after STEP (authenticateServer,
+ * authenticateClient, prepareDownload, getBoundProfilePackage; SGP.22
+ * 3.1.3, ES10b.CancelSession 5.7.14, ES9+.CancelSession 5.6.5); result=
+ * is then cancelled unless given.  confirmed= checks whether the SM-DP+
+ * (through the eIM with via=eim) accepted the cancelSession.  deliver=no
+ * (fault injection): the link drops once the eUICC gave its installation
+ * result, which stays on the eUICC.
+ * notifications: the eUICC's pending notifications go to their
+ * notificationAddress (ES9+ HandleNotification; via=eim: ESipa to the
+ * lab's eIM), each removed from the eUICC once delivered (SGP.22 3.5). */
 #include "lab/lab.h"
 #include "lab/lab_eim.h"
 #include "lab/lab_euicc.h"
@@ -21,6 +34,7 @@
 #include "ipa/apdu_transport.h"
 #include "ipa/discovery.h"
 #include "ipa/download.h"
+#include "ipa/download_notify.h"
 #include "ipa/es10_client.h"
 #include "sim/card_vpcd.h"
 
@@ -39,6 +53,7 @@ static void ipa_dev_free(struct lab_ipa_dev *d)
 	if (!d)
 		return;
 	ipa_download_free(d->dl);
+	ipa_notify_free(d->nt);
 	ipa_discover_free(d->ds);
 	if (d->wait_link)
 		event_free(d->wait_link);
@@ -153,6 +168,21 @@ static int consent_reason(const char *v)
 	return -2;
 }
 
+/* Any CancelSessionReason by its name (SGP.22 5.7.14), or -2. */
+static int any_reason(const char *v)
+{
+	static const int reasons[] = {
+		IPA_CANCEL_END_USER_REJECTION, IPA_CANCEL_POSTPONED, IPA_CANCEL_TIMEOUT,
+		IPA_CANCEL_PPR_NOT_ALLOWED, IPA_CANCEL_METADATA_MISMATCH,
+		IPA_CANCEL_LOAD_BPP_EXECUTION_ERROR, IPA_CANCEL_UNDEFINED_REASON,
+	};
+
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (!strcmp(v, ipa_cancel_reason_str(reasons[i])))
+			return reasons[i];
+	return -2;
+}
+
 static int consent_cb(void *arg, const uint8_t *metadata, size_t len)
 {
 	const struct lab_ipa_dev *d = arg;
@@ -165,7 +195,7 @@ static int consent_cb(void *arg, const uint8_t *metadata, size_t len)
 static int download_check(const struct scn_step *st, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "mid", "ac", "cc", "result", "cancel", "status", "via",
-					    "consent", NULL };
+					    "consent", "cancel-after", "confirmed", "deliver", NULL };
 	const char *v;
 	bool known = false;
 	int sources;
@@ -192,6 +222,25 @@ static int download_check(const struct scn_step *st, char *err, size_t errlen)
 	if ((v = step_arg(st, "consent")) && consent_reason(v) == -2) {
 		snprintf(err, errlen, "consent= is accept, endUserRejection, postponed, "
 			 "pprNotAllowed or metadataMismatch");
+		return -1;
+	}
+	if ((v = step_arg(st, "cancel-after")) && ipa_download_step_from_name(v) < 0) {
+		snprintf(err, errlen, "cancel-after= is authenticateServer, authenticateClient, "
+			 "prepareDownload or getBoundProfilePackage");
+		return -1;
+	}
+	if (v && (!step_arg(st, "cancel") || any_reason(step_arg(st, "cancel")) < 0)) {
+		snprintf(err, errlen, "cancel-after= needs cancel=REASON, a CancelSessionReason "
+			 "(endUserRejection, postponed, timeout, pprNotAllowed, metadataMismatch, "
+			 "loadBppExecutionError, undefinedReason)");
+		return -1;
+	}
+	if ((v = step_arg(st, "confirmed")) && strcmp(v, "yes") && strcmp(v, "no")) {
+		snprintf(err, errlen, "confirmed= is yes or no");
+		return -1;
+	}
+	if ((v = step_arg(st, "deliver")) && strcmp(v, "no")) {
+		snprintf(err, errlen, "deliver= is no (the installation result stays on the eUICC)");
 		return -1;
 	}
 	if ((v = step_arg(st, "result"))) {
@@ -244,9 +293,11 @@ static void download_done(void *arg, const struct ipa_download_result *res)
 {
 	struct lab_ipa_dev *d = arg;
 	const struct scn_step *st = d->st;
-	const char *want = !strcmp(st->argv[2], "discover") || !step_arg(st, "result") ?
-			   "installed" : step_arg(st, "result");
+	const char *want = step_arg(st, "result") && strcmp(st->argv[2], "discover") ?
+			   step_arg(st, "result") : step_arg(st, "cancel-after") ? "cancelled" :
+			   "installed";
 	const char *want_cancel = step_arg(st, "cancel");
+	const char *want_confirmed = step_arg(st, "confirmed");
 	const char *want_status = step_arg(st, "status");
 	char status[40];
 	const char *got = res->installed ? "installed" :
@@ -260,13 +311,18 @@ static void download_done(void *arg, const struct ipa_download_result *res)
 	} else if (want_cancel && strcmp(want_cancel, ipa_cancel_reason_str(res->cancel_reason))) {
 		finish(d, ctx, false, "cancelled with %s, not %s",
 			  ipa_cancel_reason_str(res->cancel_reason), want_cancel);
+	} else if (want_confirmed && res->cancel_confirmed != !strcmp(want_confirmed, "yes")) {
+		finish(d, ctx, false, "the SM-DP+ %s the cancelSession (%s/%s)",
+		       res->cancel_confirmed ? "accepted" : "did not accept", res->subject_code,
+		       res->reason_code);
 	} else if (want_status && strcmp(want_status, status)) {
 		finish(d, ctx, false, "the SM-DP+ answered %s, not %s (%s)",
 			  res->subject_code[0] ? status : "no error status", want_status, res->why);
 	} else if (res->installed) {
 		finish(d, ctx, true, "installed; notification %s%s", res->notification_sent ?
 			  "delivered" : "NOT delivered", res->notification_removed ?
-			  " and removed from the eUICC" : "");
+			  " and removed from the eUICC" : res->seq_number >= 0 ?
+			  ", kept on the eUICC" : "");
 	} else {
 		finish(d, ctx, true, "%s at %s: %s", got, res->step, res->why);
 	}
@@ -300,6 +356,12 @@ static void download_start(struct lab_ipa_dev *d)
 		snprintf(ac, sizeof(ac), "LPA:1$%s$%s", r->smdp_address, step_arg(st, "mid"));
 		cfg.activation_code = ac;
 	}	/* else: the eUICC's default SM-DP+ address, no matching ID */
+	if (strcmp(st->argv[2], "discover") && step_arg(st, "deliver"))
+		cfg.keep_notification = true;
+	if (strcmp(st->argv[2], "discover") && step_arg(st, "cancel-after")) {
+		cfg.cancel_after = ipa_download_step_from_name(step_arg(st, "cancel-after"));
+		cfg.cancel_reason = any_reason(step_arg(st, "cancel"));
+	}
 	if (strcmp(st->argv[2], "discover") && step_arg(st, "via")) {
 		if (lab_eim_url(d->lab, url, sizeof(url), err, sizeof(err)) < 0) {
 			struct step_ctx *ctx = d->ctx;
@@ -406,6 +468,110 @@ static void discover_start(struct lab_ipa_dev *d)
 	}
 }
 
+/* --- ipa @N notifications --- */
+
+static const char *const notify_counts[] = { "found", "delivered", "removed", "kept", NULL };
+
+static int notify_check(const struct scn_step *st, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "via", "found", "delivered", "removed", "kept",
+					    "result", "status", NULL };
+	const char *v;
+	unsigned n;
+
+	if (st->argc < 3 || step_device(st->argv[1], MAX_DEVICES) < 0) {
+		snprintf(err, errlen, "expected: ipa @N notifications [via=eim] [delivered=N] ...");
+		return -1;
+	}
+	if (step_check_keys(st, 3, keys, err, errlen) < 0)
+		return -1;
+	for (const char *const *k = notify_counts; *k; k++)
+		if ((v = step_arg(st, *k)) && step_parse_uint(v, IPA_NOTIFY_MAX, &n) < 0) {
+			snprintf(err, errlen, "%s= is a number up to %u", *k, IPA_NOTIFY_MAX);
+			return -1;
+		}
+	if ((v = step_arg(st, "via")) && strcmp(v, "eim")) {
+		snprintf(err, errlen, "via= is eim (the notifications go to the lab's eIM)");
+		return -1;
+	}
+	if ((v = step_arg(st, "result")) && strcmp(v, "ok") && strcmp(v, "failed")) {
+		snprintf(err, errlen, "result= is ok or failed");
+		return -1;
+	}
+	return 0;
+}
+
+static void notify_done(void *arg, const struct ipa_notify_result *res)
+{
+	struct lab_ipa_dev *d = arg;
+	const struct scn_step *st = d->st;
+	const unsigned got[] = { res->found, res->delivered, res->removed, res->kept };
+	bool want_ok = !step_arg(st, "result") || !strcmp(step_arg(st, "result"), "ok");
+	const char *want_status = step_arg(st, "status");
+	struct step_ctx *ctx = d->ctx;
+	char status[40];
+	unsigned want;
+
+	d->ctx = NULL;
+	snprintf(status, sizeof(status), "%s/%s", res->subject_code, res->reason_code);
+	if ((res->rc == SGP_OK) != want_ok) {
+		finish(d, ctx, false, "the run %s at %s: %s", res->rc ? "failed" : "succeeded",
+		       res->step, res->why);
+		goto out;
+	}
+	for (size_t i = 0; notify_counts[i]; i++) {
+		const char *v = step_arg(st, notify_counts[i]);
+
+		if (v && step_parse_uint(v, IPA_NOTIFY_MAX, &want) == 0 && want != got[i]) {
+			finish(d, ctx, false, "%s=%u, not %u (found %u, delivered %u, removed %u, "
+			       "kept %u%s%s)", notify_counts[i], got[i], want, res->found,
+			       res->delivered, res->removed, res->kept, res->why[0] ? "; " : "",
+			       res->why);
+			goto out;
+		}
+	}
+	if (want_status && strcmp(want_status, status))
+		finish(d, ctx, false, "the first refusal was %s, not %s (%s)", status, want_status,
+		       res->why[0] ? res->why : "none");
+	else
+		finish(d, ctx, true, "found %u, delivered %u, removed %u, kept %u%s%s", res->found,
+		       res->delivered, res->removed, res->kept, res->why[0] ? "; first failure: " : "",
+		       res->why);
+out:
+	ipa_notify_free(d->nt);	/* res belongs to the run: free it only now */
+	d->nt = NULL;
+	settle(d);
+}
+
+static void notify_start(struct lab_ipa_dev *d)
+{
+	struct lab_rsp *r = d->lab->rsp;
+	char id[16], url[200], err[256] = "";
+	struct ipa_notify_cfg cfg = {
+		.clock = d->lab->clock, .es10 = d->es10, .http = r->ipa_http,
+		.done = notify_done, .arg = d, .id = id,
+	};
+	struct step_ctx *ctx;
+	int rc;
+
+	snprintf(id, sizeof(id), "%u", d->device);
+	if (step_arg(d->st, "via")) {
+		if (lab_eim_url(d->lab, url, sizeof(url), err, sizeof(err)) < 0) {
+			ctx = d->ctx;
+			d->ctx = NULL;
+			step_done(ctx, false, "%s", err);
+			return;
+		}
+		cfg.eim_url = url;
+	}
+	rc = ipa_notify_start(&cfg, &d->nt);
+	if (rc < 0) {
+		ctx = d->ctx;
+		d->ctx = NULL;
+		step_done(ctx, false, "the delivery cannot start: %s", sgp_strerror(rc));
+	}
+}
+
 /* The reader connects to the card asynchronously: wait for it (real time,
  * bounded) before the download starts. */
 static void wait_link_cb(evutil_socket_t fd, short what, void *arg)
@@ -417,6 +583,8 @@ static void wait_link_cb(evutil_socket_t fd, short what, void *arg)
 	if (d->t->ops->ready(d->t->impl)) {
 		if (!strcmp(d->st->argv[2], "discover"))
 			discover_start(d);
+		else if (!strcmp(d->st->argv[2], "notifications"))
+			notify_start(d);
 		else
 			download_start(d);
 		return;
@@ -481,8 +649,8 @@ static void ipa_teardown(struct lab *lab)
 static const struct step_def ipa_defs[] = {
 	{
 		.keyword = "ipa", .object = "download",
-		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON] [via=eim] [consent=REASON]",
-		.help = "Device N's IPA downloads a profile over ES9+ (via=eim: as ESipa through the lab's eIM) into its eUICC (reached over vpcd).",
+		.usage = "ipa @N download mid=MATCHINGID|ac=CODE|default [cc=CODE] [result=installed|cancelled|failed] [cancel=REASON] [status=SUBJECT/REASON] [via=eim] [consent=REASON] [cancel-after=STEP cancel=REASON] [confirmed=yes|no] [deliver=no]",
+		.help = "Device N's IPA downloads a profile over ES9+ (via=eim: as ESipa through the lab's eIM) into its eUICC (reached over vpcd); cancel-after= cancels the session right after STEP.",
 		.check = download_check, .run = download_run,
 	},
 	{
@@ -490,6 +658,12 @@ static const struct step_def ipa_defs[] = {
 		.usage = "ipa @N discover [events=N] [download=yes] [result=ok|failed] [status=SUBJECT/REASON]",
 		.help = "Device N's IPA asks the lab SM-DS for its events (ES11); download=yes then downloads from the first one.",
 		.check = discover_check, .run = download_run,
+	},
+	{
+		.keyword = "ipa", .object = "notifications",
+		.usage = "ipa @N notifications [via=eim] [found=N] [delivered=N] [removed=N] [kept=N] [result=ok|failed] [status=SUBJECT/REASON]",
+		.help = "Device N's IPA delivers the eUICC's pending notifications (ES9+ HandleNotification to each one's address; via=eim: ESipa to the lab's eIM) and removes each delivered one (ES10b RemoveNotificationFromList).",
+		.check = notify_check, .run = download_run,
 	},
 };
 

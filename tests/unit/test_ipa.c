@@ -6,9 +6,12 @@
 #include "euicc_testbed.h"
 #include "ipa/apdu_transport.h"
 #include "ipa/download.h"
+#include "ipa/download_notify.h"
+#include "ipa/download_int.h"
 #include "ipa/es10_client.h"
 #include "core/es9/client.h"
 #include "core/der/der.h"
+#include "core/der/bpp_split.h"
 #include "core/crypto/key.h"
 #include "sim/card.h"
 #include "sim/euicc.h"
@@ -296,7 +299,7 @@ END_TEST
 #include "core/crypto/random.h"
 #include <jansson.h>
 
-enum fault { F_NONE, F_BAD_SIGNATURE1, F_BPP_ERROR, F_DEAD_AT_BPP, F_CC };
+enum fault { F_NONE, F_BAD_SIGNATURE1, F_BPP_ERROR, F_DEAD_AT_BPP, F_CC, F_NOTIFY_REFUSED };
 
 struct fake {
 	struct bed *b;
@@ -478,6 +481,21 @@ out:
 	sgp_buf_free(&bpp);
 }
 
+/* CancelSessionResponse BF41 { A0 { 30 { 80 tid, 81 smdpOid, 82 reason },
+ * 5F37 sig } }: the reason, -1 when it is not there (SGP.22 5.7.14) */
+static long fk_cancel_reason(const struct sgp_buf *csr)
+{
+	const uint8_t *v, *ok, *sd, *r;
+	size_t vl, okl, sdl, rl;
+
+	if (sgp_der_outer_value(csr->data, csr->len, 0xBF41, &v, &vl) < 0 ||
+	    sgp_der_find_value(v, vl, 0xA0, &ok, &okl, NULL) < 0 ||
+	    sgp_der_find_value(ok, okl, 0x30, &sd, &sdl, NULL) < 0 ||
+	    sgp_der_find_value(sd, sdl, 0x82, &r, &rl, NULL) < 0 || rl != 1)
+		return -1;
+	return r[0];
+}
+
 static void fk_handler(struct http_request *req, void *arg)
 {
 	struct fake *f = arg;
@@ -503,6 +521,9 @@ static void fk_handler(struct http_request *req, void *arg)
 		} else {
 			fk_get_bpp(f, in, req);
 		}
+	} else if (!strcmp(fn, "handleNotification") && f->fault == F_NOTIFY_REFUSED) {
+		/* SGP.22 6.5.2.9 / 5.6.4: 8.10.1/3.9 (no session for it) */
+		reply_json(req, json_object(), "Failed", "8.10.1", "3.9");
 	} else if (!strcmp(fn, "handleNotification")) {
 		ck_assert_int_eq(fk_get_b64(in, "pendingNotification", &x), SGP_OK);
 		ck_assert_int_eq(smdp_auth_check_pir(f->euicc.pk, f->tid, 16, x.data, x.len, &pir,
@@ -513,6 +534,7 @@ static void fk_handler(struct http_request *req, void *arg)
 		ck_assert_int_eq(fk_get_b64(in, "cancelSessionResponse", &x), SGP_OK);
 		ck_assert_uint_eq(x.data[0], 0xBF);
 		f->cancels++;
+		f->cancel_reason_seen = fk_cancel_reason(&x);
 		reply_json(req, json_object(), "Executed-Success", NULL, NULL);
 	} else {
 		http_request_reply(req, 404, NULL, NULL, NULL, 0);
@@ -530,6 +552,9 @@ struct dl_bed {
 	struct ipa_download *dl;
 	bool done;
 	struct ipa_download_result res;
+	struct ipa_notify *nt;
+	bool nt_done;
+	struct ipa_notify_result nres;
 };
 
 static void dl_done(void *arg, const struct ipa_download_result *res)
@@ -577,6 +602,7 @@ static void dl_bed_free(struct dl_bed *x)
 	char cmd[128];
 
 	ipa_download_free(x->dl);
+	ipa_notify_free(x->nt);
 	http_client_free(x->http);
 	http_server_free(x->f.srv);
 	smdp_euicc_release(&x->f.euicc);
@@ -587,14 +613,17 @@ static void dl_bed_free(struct dl_bed *x)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* Start with the activation code and run until the result. */
-static void dl_run(struct dl_bed *x, const char *cc)
+/* Start with the activation code and run until the result; cancel_after
+ * (fault injection) with reason. */
+static void dl_run_cancel(struct dl_bed *x, const char *cc, enum ipa_download_step cancel_after,
+			  int reason)
 {
 	char ac[128];
 	struct ipa_download_cfg cfg = {
 		.clock = x->b.tb.clock, .es10 = x->b.es10, .http = x->http,
 		.activation_code = ac, .confirmation_code = cc,
 		.tac = { 0x35, 0x29, 0x06, 0x11 }, .done = dl_done, .arg = x,
+		.cancel_after = cancel_after, .cancel_reason = reason,
 	};
 
 	snprintf(ac, sizeof(ac), "LPA:1$%s$MATCHING-1", x->f.address);
@@ -602,6 +631,11 @@ static void dl_run(struct dl_bed *x, const char *cc)
 	RUN_UNTIL(&x->b, x->done);
 	ipa_download_free(x->dl);
 	x->dl = NULL;
+}
+
+static void dl_run(struct dl_bed *x, const char *cc)
+{
+	dl_run_cancel(x, cc, IPA_DL_STEP_NONE, IPA_CANCEL_NONE);
 }
 
 /* The number of bytes of the eUICC's ProfileInfoList answer. */
@@ -702,6 +736,275 @@ START_TEST(test_download_dead_server)
 }
 END_TEST
 
+/* cancel_after each step (SGP.22 3.1.3): CancelSession on the eUICC with
+ * the reason given, its signed answer to the SM-DP+, nothing installed;
+ * the eUICC keeps no session, so the next download installs. */
+START_TEST(test_download_cancel_after)
+{
+	static const int reasons[] = { IPA_CANCEL_POSTPONED, IPA_CANCEL_END_USER_REJECTION,
+				       IPA_CANCEL_UNDEFINED_REASON, IPA_CANCEL_METADATA_MISMATCH };
+	enum ipa_download_step step = (enum ipa_download_step)(_i + 1);
+	static const char *const states[] = { NULL, "WAIT_AUTH_SERVER", "WAIT_AUTH_CLIENT",
+					      "WAIT_PREPARE", "WAIT_GET_BPP" };
+	struct dl_bed x;
+	size_t before;
+
+	dl_bed_init(&x, "nist", F_NONE);
+	before = profile_list_len(&x.b);
+	dl_run_cancel(&x, NULL, step, reasons[_i]);
+	ck_assert_int_eq(x.res.rc, SGP_ERR_STATE);
+	ck_assert(!x.res.installed);
+	ck_assert_str_eq(x.res.step, states[step]);
+	ck_assert_int_eq(x.res.cancel_reason, reasons[_i]);
+	ck_assert(x.res.cancel_confirmed);
+	ck_assert_uint_eq(x.f.cancels, 1);
+	ck_assert_int_eq(x.f.cancel_reason_seen, reasons[_i]);
+	ck_assert_uint_eq(x.f.notifications, 0);
+	ck_assert_uint_eq(profile_list_len(&x.b), before);
+	x.done = false;
+	smdp_euicc_release(&x.f.euicc);
+	dl_run(&x, NULL);
+	ck_assert_msg(x.res.rc == SGP_OK, "%s: %s", x.res.step, x.res.why);
+	ck_assert_int_eq(x.res.cancel_reason, IPA_CANCEL_NONE);
+	ck_assert_uint_eq(x.f.cancels, 1);
+	ck_assert_uint_gt(profile_list_len(&x.b), before);
+	dl_bed_free(&x);
+}
+END_TEST
+
+static void nt_done(void *arg, const struct ipa_notify_result *res)
+{
+	struct dl_bed *x = arg;
+
+	ck_assert(!x->nt_done);
+	x->nt_done = true;
+	x->nres = *res;
+}
+
+/* One notification delivery run, until its result. */
+static void nt_run(struct dl_bed *x)
+{
+	struct ipa_notify_cfg cfg = {
+		.clock = x->b.tb.clock, .es10 = x->b.es10, .http = x->http,
+		.done = nt_done, .arg = x,
+	};
+
+	x->nt_done = false;
+	ck_assert_int_eq(ipa_notify_start(&cfg, &x->nt), SGP_OK);
+	RUN_UNTIL(&x->b, x->nt_done);
+	ck_assert_msg(x->nres.rc == SGP_OK, "%s: %s", x->nres.step, x->nres.why);
+	ipa_notify_free(x->nt);
+	x->nt = NULL;
+}
+
+/* The link drops after loading (keep_notification): the installation
+ * result stays on the eUICC.  A delivery the SM-DP+ refuses leaves it
+ * there (SGP.22 3.5); the next one that it takes removes it, once. */
+START_TEST(test_notifications_kept_until_delivered)
+{
+	char ac[128];
+	struct dl_bed x;
+	struct ipa_download_cfg cfg;
+
+	ck_assert_int_eq(sgp_fsm_validate(ipa_notify_fsm()), SGP_OK);
+	ck_assert_int_eq(sgp_fsm_validate(ipa_download_fsm()), SGP_OK);
+	dl_bed_init(&x, "nist", F_NONE);
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(ac, sizeof(ac), "LPA:1$%s$MATCHING-1", x.f.address);
+	cfg.clock = x.b.tb.clock;
+	cfg.es10 = x.b.es10;
+	cfg.http = x.http;
+	cfg.activation_code = ac;
+	cfg.done = dl_done;
+	cfg.arg = &x;
+	cfg.keep_notification = true;
+	ck_assert_int_eq(ipa_download_start(&cfg, &x.dl), SGP_OK);
+	RUN_UNTIL(&x.b, x.done);
+	ck_assert_msg(x.res.rc == SGP_OK, "%s: %s", x.res.step, x.res.why);
+	ck_assert(x.res.installed && !x.res.notification_sent && !x.res.notification_removed);
+	ck_assert_int_ge(x.res.seq_number, 0);
+	ck_assert_uint_eq(x.f.notifications, 0);
+	/* refused: kept, with the SM-DP+'s status */
+	x.f.fault = F_NOTIFY_REFUSED;
+	nt_run(&x);
+	ck_assert_uint_eq(x.nres.found, 1);
+	ck_assert_uint_eq(x.nres.delivered, 0);
+	ck_assert_uint_eq(x.nres.removed, 0);
+	ck_assert_uint_eq(x.nres.kept, 1);
+	ck_assert_str_eq(x.nres.subject_code, "8.10.1");
+	ck_assert_str_eq(x.nres.reason_code, "3.9");
+	/* taken: removed from the eUICC */
+	x.f.fault = F_NONE;
+	nt_run(&x);
+	ck_assert_uint_eq(x.nres.found, 1);
+	ck_assert_uint_eq(x.nres.delivered, 1);
+	ck_assert_uint_eq(x.nres.removed, 1);
+	ck_assert_uint_eq(x.nres.kept, 0);
+	ck_assert_uint_eq(x.f.notifications, 1);
+	/* nothing left, nothing sent twice */
+	nt_run(&x);
+	ck_assert_uint_eq(x.nres.found, 0);
+	ck_assert_uint_eq(x.f.notifications, 1);
+	dl_bed_free(&x);
+}
+END_TEST
+
+/* put_tlv for the hand-made answers below */
+static void add_tlv(struct sgp_buf *b, uint32_t tag, const struct sgp_buf *v)
+{
+	ck_assert_int_eq(sgp_der_put_tlv(b, tag, v ? v->data : NULL, v ? v->len : 0), SGP_OK);
+}
+
+static void add_raw(struct sgp_buf *b, const char *hex)
+{
+	struct sgp_buf x = SGP_BUF_INIT;
+
+	ck_assert_int_eq(sgp_hex_decode(hex, &x), SGP_OK);
+	ck_assert_int_eq(sgp_buf_append(b, x.data, x.len), SGP_OK);
+	sgp_buf_free(&x);
+}
+
+/* NotificationMetadata 'BF2F' { [0] seq, [1] operation, '0C' address } */
+static void metadata(struct sgp_buf *out, const char *seq_hex, const char *addr)
+{
+	struct sgp_buf md = SGP_BUF_INIT, a = SGP_BUF_INIT;
+
+	add_raw(&md, seq_hex);
+	add_raw(&md, "81020780");
+	if (addr) {
+		ck_assert_int_eq(sgp_buf_append(&a, (const uint8_t *)addr, strlen(addr)), SGP_OK);
+		add_tlv(&md, 0x0C, &a);
+	}
+	add_tlv(out, 0xBF2F, &md);
+	sgp_buf_free(&md);
+	sgp_buf_free(&a);
+}
+
+/* A RetrieveNotificationsListResponse with a PIR, an
+ * OtherSignedNotification (seq_hex, addr) and a compact form. */
+static void list_answer(struct sgp_buf *out, const char *seq_hex, const char *addr)
+{
+	struct sgp_buf pird = SGP_BUF_INIT, pir = SGP_BUF_INIT, other = SGP_BUF_INIT;
+	struct sgp_buf lst = SGP_BUF_INIT, body = SGP_BUF_INIT;
+
+	sgp_buf_reset(out);
+	add_raw(&pird, "800101");
+	metadata(&pird, "800107", "smdp.example:8443");
+	add_tlv(&pir, 0xBF27, &pird);
+	add_raw(&pir, "5F370100");
+	add_tlv(&lst, 0xBF37, &pir);
+	metadata(&other, seq_hex, addr);
+	add_raw(&other, "5F370100");
+	add_tlv(&lst, 0x30, &other);
+	add_raw(&lst, "A003800101");		/* compactProfileInstallationResult */
+	add_tlv(&body, 0xA0, &lst);
+	add_tlv(out, 0xBF2B, &body);
+	sgp_buf_free(&pird);
+	sgp_buf_free(&pir);
+	sgp_buf_free(&other);
+	sgp_buf_free(&lst);
+	sgp_buf_free(&body);
+}
+
+/* The list parser: good, refused, malformed, truncated at every length,
+ * longer than the caller's room. */
+START_TEST(test_notify_parse_list)
+{
+	struct ipa_notify_item it[4];
+	struct sgp_buf a = SGP_BUF_INIT;
+	size_t n;
+
+	list_answer(&a, "800108", "127.0.0.1:1");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(it[0].seq, 7);
+	ck_assert_str_eq(it[0].address, "smdp.example:8443");
+	ck_assert_uint_eq(a.data[it[0].off], 0xBF);
+	ck_assert_int_eq(it[1].seq, 8);
+	ck_assert_str_eq(it[1].address, "127.0.0.1:1");
+	ck_assert_uint_eq(a.data[it[1].off], 0x30);
+	ck_assert_int_eq(it[2].seq, -1);	/* compact: no address, kept */
+	ck_assert_str_eq(it[2].address, "");
+	ck_assert_uint_eq(it[2].off + it[2].len, a.len);
+	/* room for two: the third waits */
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 2, &n), SGP_OK);
+	ck_assert_uint_eq(n, 2);
+	/* every truncation is refused, none read past the end */
+	for (size_t l = 0; l < a.len; l++)
+		ck_assert_int_eq(ipa_notify_parse_list(a.data, l, it, 4, &n), SGP_ERR_PARSE);
+	/* a trailing byte */
+	ck_assert_int_eq(sgp_buf_append(&a, (const uint8_t *)"", 1), SGP_OK);
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	/* no address, a negative or oversized seqNumber */
+	list_answer(&a, "800108", NULL);
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	list_answer(&a, "8001FF", "x");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	list_answer(&a, "80050100000000", "x");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	/* an address that does not fit */
+	{
+		char big[300];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = 0;
+		list_answer(&a, "800108", big);
+		ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	}
+	/* notificationsListResultError undefinedError; an empty list; others */
+	sgp_buf_reset(&a);
+	add_raw(&a, "BF2B0381017F");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PEER);
+	sgp_buf_reset(&a);
+	add_raw(&a, "BF2B02A000");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_OK);
+	ck_assert_uint_eq(n, 0);
+	sgp_buf_reset(&a);
+	add_raw(&a, "BF2B02A200");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	sgp_buf_reset(&a);
+	add_raw(&a, "BF2D02A000");
+	ck_assert_int_eq(ipa_notify_parse_list(a.data, a.len, it, 4, &n), SGP_ERR_PARSE);
+	ck_assert_int_eq(ipa_notify_parse_list(NULL, 0, it, 4, &n), SGP_ERR_PARSE);
+	sgp_buf_free(&a);
+}
+END_TEST
+
+/* A step or reason that does not exist: refused at the start. */
+START_TEST(test_download_cancel_after_invalid)
+{
+	struct dl_bed x;
+	struct ipa_download_cfg cfg;
+
+	dl_bed_init(&x, "nist", F_NONE);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.clock = x.b.tb.clock;
+	cfg.es10 = x.b.es10;
+	cfg.http = x.http;
+	cfg.smdp_address = x.f.address;
+	cfg.done = dl_done;
+	cfg.arg = &x;
+	cfg.cancel_after = IPA_DL_STEP_PREPARE_DOWNLOAD;
+	cfg.cancel_reason = 6;		/* no CancelSessionReason */
+	ck_assert_int_eq(ipa_download_start(&cfg, &x.dl), SGP_ERR_INVAL);
+	cfg.cancel_reason = IPA_CANCEL_NONE;
+	ck_assert_int_eq(ipa_download_start(&cfg, &x.dl), SGP_ERR_INVAL);
+	cfg.cancel_after = (enum ipa_download_step)99;
+	cfg.cancel_reason = IPA_CANCEL_POSTPONED;
+	ck_assert_int_eq(ipa_download_start(&cfg, &x.dl), SGP_ERR_INVAL);
+	ck_assert_ptr_null(x.dl);
+	ck_assert(!x.done);
+	ck_assert_int_eq(ipa_download_step_from_name("getBoundProfilePackage"),
+			 IPA_DL_STEP_GET_BPP);
+	ck_assert_int_eq(ipa_download_step_from_name("loadBoundProfilePackage"), -1);
+	ck_assert_int_eq(ipa_download_step_from_name(NULL), -1);
+	ck_assert_str_eq(ipa_download_step_name(IPA_DL_STEP_AUTHENTICATE_SERVER),
+			 "authenticateServer");
+	ck_assert_ptr_null(ipa_download_step_name(IPA_DL_STEP_NONE));
+	dl_bed_free(&x);
+}
+END_TEST
+
 static Suite *ipa_suite(void)
 {
 	Suite *s = suite_create("ipa");
@@ -712,6 +1015,7 @@ static Suite *ipa_suite(void)
 	tcase_add_test(tc, test_es10_refused);
 	tcase_add_test(tc, test_es10_card_disconnects);
 	tcase_add_test(tc, test_es10_timeout);
+	tcase_add_test(tc, test_notify_parse_list);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("download");
 	tcase_set_timeout(tc, 120);
@@ -721,6 +1025,9 @@ static Suite *ipa_suite(void)
 	tcase_add_test(tc, test_download_bad_signature);
 	tcase_add_test(tc, test_download_server_error);
 	tcase_add_test(tc, test_download_dead_server);
+	tcase_add_loop_test(tc, test_download_cancel_after, 0, 4);
+	tcase_add_test(tc, test_download_cancel_after_invalid);
+	tcase_add_test(tc, test_notifications_kept_until_delivered);
 	suite_add_tcase(s, tc);
 	return s;
 }
