@@ -63,13 +63,45 @@ fi
 	</dev/null >"$tmp/serve.log" 2>&1 &
 serve_pid=$!
 
-cat >"$tmp/card.py" <<'PYEOF'
-import sys, time
+# what both card scripts below share: the first card in reader
+# "Virtual PCD 00 00" (pcscd polls the vpcd socket: it shows up within a few
+# seconds), and an exchange that fetches 61xx parts with GET RESPONSE
+cat >"$tmp/vpcd_card.py" <<'PYEOF'
+import time
 from smartcard.System import readers
 from smartcard.Exceptions import CardConnectionException, NoCardException
 
-EID = sys.argv[1]
 ISDR = "A0000005591010FFFFFFFF8900000100"
+
+def first_card(timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for r in readers():
+            if str(r).startswith("Virtual PCD 00 00"):
+                c = r.createConnection()
+                try:
+                    c.connect()
+                    return c
+                except (CardConnectionException, NoCardException):
+                    pass
+        time.sleep(0.2)
+    return None
+
+def xmit(conn, apdu, ch):
+    """Send, then fetch 61xx parts with GET RESPONSE on channel ch."""
+    data, sw1, sw2 = conn.transmit(list(bytes.fromhex(apdu)))
+    while sw1 == 0x61:
+        cla = ch if ch < 4 else 0x40 | (ch - 4)
+        more, sw1, sw2 = conn.transmit([cla, 0xC0, 0, 0, sw2])
+        data += more
+    return bytes(data), sw1 << 8 | sw2
+PYEOF
+
+cat >"$tmp/card.py" <<'PYEOF'
+import sys
+from vpcd_card import ISDR, first_card, xmit as xmit_on
+
+EID = sys.argv[1]
 ATR = "3B9796803FC7828031807380211F07"
 passed = failed = 0
 
@@ -89,33 +121,14 @@ def done():
     print("pcsc: %d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed or not passed else 0)
 
-# pcscd polls the vpcd socket: the card shows up within a few seconds
-conn = None
-deadline = time.time() + 30
-while time.time() < deadline and conn is None:
-    for r in readers():
-        if str(r).startswith("Virtual PCD 00 00"):
-            c = r.createConnection()
-            try:
-                c.connect()
-                conn = c
-            except (CardConnectionException, NoCardException):
-                pass
-    if conn is None:
-        time.sleep(0.2)
+conn = first_card()
 check(conn is not None, "a card in reader 'Virtual PCD 00 00'")
 if conn is None:
     done()
 check(h(conn.getATR()) == ATR, "ATR " + h(conn.getATR()))
 
 def xmit(apdu, ch):
-    """Send, then fetch 61xx parts with GET RESPONSE on channel ch."""
-    data, sw1, sw2 = conn.transmit(list(bytes.fromhex(apdu)))
-    while sw1 == 0x61:
-        cla = ch if ch < 4 else 0x40 | (ch - 4)
-        more, sw1, sw2 = conn.transmit([cla, 0xC0, 0, 0, sw2])
-        data += more
-    return bytes(data), sw1 << 8 | sw2
+    return xmit_on(conn, apdu, ch)
 
 data, sw = xmit("0070000001", 0)
 ch = data[0] if sw == 0x9000 and len(data) == 1 else 0
@@ -139,7 +152,7 @@ conn.disconnect()
 done()
 PYEOF
 
-"$PY" "$tmp/card.py" "$EID" >"$tmp/card.out"
+PYTHONPATH="$tmp" "$PY" "$tmp/card.py" "$EID" >"$tmp/card.out"
 rc=$?
 cat "$tmp/card.out"
 n1=$(sed -n 's/^pcsc: \([0-9]*\) passed.*/\1/p' "$tmp/card.out")
@@ -171,34 +184,16 @@ until grep -q '^ok: eim-lab-1 at ' "$tmp/sandbox.log" 2>/dev/null; do
 done
 want=$(sed -n 's/^ok: eim-lab-1 at //p' "$tmp/sandbox.log")
 cat >"$tmp/ipa.py" <<'PYEOF'
-import sys, time
-from smartcard.System import readers
-from smartcard.Exceptions import CardConnectionException, NoCardException
+import sys
+from vpcd_card import ISDR, first_card, xmit as xmit_on
 
-ISDR = "A0000005591010FFFFFFFF8900000100"
-conn = None
-deadline = time.time() + 30
-while time.time() < deadline and conn is None:
-    for r in readers():
-        if str(r).startswith("Virtual PCD 00 00"):
-            c = r.createConnection()
-            try:
-                c.connect()
-                conn = c
-            except (CardConnectionException, NoCardException):
-                pass
-    if conn is None:
-        time.sleep(0.2)
+conn = first_card()
 if conn is None:
     print("no card in reader 'Virtual PCD 00 00'")
     sys.exit(1)
 
 def xmit(apdu, ch):
-    data, sw1, sw2 = conn.transmit(list(bytes.fromhex(apdu)))
-    while sw1 == 0x61:
-        more, sw1, sw2 = conn.transmit([ch, 0xC0, 0, 0, sw2])
-        data += more
-    return bytes(data), sw1 << 8 | sw2
+    return xmit_on(conn, apdu, ch)
 
 data, sw = xmit("0070000001", 0)
 ch = data[0]
@@ -212,7 +207,7 @@ if sw != 0x9000 or data[:2] != b"\xBF\x55" or i < 0:
     sys.exit(1)
 print(data[i + 2:i + 2 + data[i + 1]].decode())
 PYEOF
-got=$("$PY" "$tmp/ipa.py")
+got=$(PYTHONPATH="$tmp" "$PY" "$tmp/ipa.py")
 echo quit >&3
 exec 3>&-
 if [ "$got" = "$want" ]; then
