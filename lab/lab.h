@@ -24,6 +24,7 @@ struct lab_local_eim;
 struct lab_rsp;
 struct lab_eim;
 struct lab_devices;
+struct lab_proxy;
 struct sgp_store;
 
 /* 2026-01-01T00:00:00Z: where the simulated clock of every run starts, so
@@ -56,6 +57,7 @@ struct lab {
 	struct lab_rsp *rsp;
 	struct lab_eim *eim;
 	struct lab_devices *ipads;
+	struct lab_proxy *proxy;	/* the SM-DP+'s fault proxy (steps_fault.c) */
 };
 
 enum lab_role {
@@ -126,6 +128,7 @@ extern const struct step_table steps_eim;
 extern const struct step_table steps_eim_ops;
 extern const struct step_table steps_endpoints;
 extern const struct step_table steps_device;
+extern const struct step_table steps_fault;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,

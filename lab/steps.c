@@ -20,6 +20,7 @@ static const struct step_table *const step_tables[] = {
 	&steps_eim_ops,	/* the operator API goes before its eIM */
 	&steps_endpoints,
 	&steps_device,	/* the IPAds: torn down first */
+	&steps_fault,	/* the SM-DP+'s proxy: before the IPAds and the SM-DP+ */
 };
 #define NUM_TABLES (sizeof(step_tables) / sizeof(step_tables[0]))
 
