@@ -197,6 +197,7 @@ static int edit_swap_cert(const struct lab_fault_edit *e, struct sgp_buf *der, c
 static int edit_der(const struct lab_fault_edit *e, struct sgp_buf *der, const char *member,
 		    char *note, size_t notelen)
 {
+	struct der_error derr;
 	size_t vl = 0;
 	long off;
 
@@ -209,8 +210,9 @@ static int edit_der(const struct lab_fault_edit *e, struct sgp_buf *der, const c
 		snprintf(note, notelen, "%s: a bit of its signature ('5F37') flipped", member);
 		return SGP_OK;
 	case LAB_FAULT_MALFORMED_DER:
-		if (!der->len)
-			return SGP_ERR_NOTFOUND;
+		/* valid DER made invalid, not garbage passed on */
+		if (sgp_der_check_tlv(der->data, der->len, &derr) < 0)
+			return SGP_ERR_PARSE;
 		der->len--;
 		snprintf(note, notelen, "%s: cut by its last byte (%zu bytes left)", member,
 			 der->len);
