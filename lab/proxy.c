@@ -6,6 +6,8 @@
 #include "core/err.h"
 #include "core/log.h"
 
+#include <jansson.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +85,37 @@ static void applied(struct lab_proxy *p, const char *fmt, ...)
 	LOGP(DLAB, LOGL_NOTICE, "proxy: fault: %s", p->stats.last_note);
 }
 
+/* Count the SM-DP+'s verdict in an ES9+ answer. */
+static void count_answer(struct lab_proxy *p, const char *function, const uint8_t *body,
+			 size_t len)
+{
+	static const char *const functions[LAB_PROXY_FUNCTIONS] = { "initiateAuthentication",
+		"authenticateClient", "getBoundProfilePackage", "handleNotification",
+		"cancelSession" };
+	json_t *root;
+	const char *status;
+
+	for (int i = 0; i < LAB_PROXY_FUNCTIONS; i++) {
+		if (strcmp(function, functions[i]))
+			continue;
+		snprintf(p->stats.answers[i].function, sizeof(p->stats.answers[i].function), "%s",
+			 functions[i]);
+		if (!len) {		/* handleNotification: 204, no body */
+			p->stats.answers[i].executed++;
+			return;
+		}
+		root = json_loadb((const char *)body, len, 0, NULL);
+		status = json_string_value(json_object_get(json_object_get(json_object_get(root,
+			 "header"), "functionExecutionStatus"), "status"));
+		if (status && !strncmp(status, "Executed-", 9))
+			p->stats.answers[i].executed++;
+		else
+			p->stats.answers[i].failed++;
+		json_decref(root);
+		return;
+	}
+}
+
 static void on_request(struct http_request *req, void *arg);
 static void on_answer(const struct http_result *res, void *arg);
 
@@ -156,7 +189,7 @@ static void apply_to_request(struct lab_proxy *p, struct fwd *f, const char *fun
 	}
 	rc = lab_fault_mutate(&p->edit, f->body, f->len, &out, note, sizeof(note));
 	if (rc < 0) {
-		LOGP(DLAB, LOGL_ERROR, "proxy: %s request: %s does not apply (%s); sent as it is",
+		LOGP(DLAB, LOGL_NOTICE, "proxy: %s request: %s does not apply (%s); sent as it is",
 		     function, lab_fault_what_name(p->edit.what), sgp_strerror(rc));
 		sgp_buf_free(&out);
 		return;
@@ -245,6 +278,7 @@ static void on_answer(const struct http_result *res, void *arg)
 		fwd_free(f);
 		return;
 	}
+	count_answer(p, function, body, len);
 	if (f->action == ACT_REPLAY && !f->replayed) {
 		/* the SM-DP+ ran the request; now the very same bytes again */
 		f->replayed = true;
@@ -266,7 +300,7 @@ static void on_answer(const struct http_result *res, void *arg)
 			len = out.len;
 			applied(p, "%.40s response: %s", function, note);
 		} else {
-			LOGP(DLAB, LOGL_ERROR, "proxy: %s response: %s does not apply; sent as it is",
+			LOGP(DLAB, LOGL_NOTICE, "proxy: %s response: %s does not apply; sent as it is",
 			     function, lab_fault_what_name(p->edit.what));
 		}
 	}

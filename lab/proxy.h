@@ -41,6 +41,9 @@ int lab_proxy_set_upstream(struct lab_proxy *p, const char *address);
 int lab_proxy_arm(struct lab_proxy *p, const char *function, bool response,
 		  const struct lab_fault_edit *e);
 
+/* ES9+ functions whose answers are counted (SGP.22 5.6.1-5.6.5) */
+#define LAB_PROXY_FUNCTIONS 5
+
 struct lab_proxy_stats {
 	unsigned long forwarded;	/* requests relayed to the SM-DP+ */
 	unsigned applied;		/* rules applied (each once) */
@@ -50,6 +53,12 @@ struct lab_proxy_stats {
 	 * PrepareDownloadResponse error) seen in a request; -1: none */
 	long euicc_error;
 	bool euicc_error_download;
+	/* the SM-DP+'s answers per ES9+ function, as they crossed the proxy
+	 * (header.functionExecutionStatus.status, SGP.22 6.5.1.4) */
+	struct {
+		char function[32];
+		unsigned executed, failed;	/* Executed-Success/-WithWarning, Failed */
+	} answers[LAB_PROXY_FUNCTIONS];
 };
 void lab_proxy_get_stats(const struct lab_proxy *p, struct lab_proxy_stats *st);
 

@@ -15,9 +15,11 @@
  *       twice, the client gets the second answer), drop (the request
  *       forwarded, the client's connection closed unanswered)
  *   expect proxy [applied=N] [armed=yes|no] [euicc-error=NAME|none]
+ *                [function=NAME executed=N failed=N]
  *       faults applied so far; whether a rule still waits; the last eUICC
  *       error (AuthenticateErrorCode / DownloadErrorCode) the IPA passed on
- *       to the SM-DP+ */
+ *       to the SM-DP+; how often the SM-DP+ answered an ES9+ function with
+ *       Executed-Success and with Failed */
 #include "lab/lab.h"
 #include "lab/lab_pki.h"
 #include "lab/lab_rsp.h"
@@ -243,14 +245,26 @@ static enum step_result fault_run(struct lab *lab, const struct scn_step *st,
 
 static int expect_check(const struct scn_step *st, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "applied", "armed", "euicc-error", NULL };
+	static const char *const keys[] = { "applied", "armed", "euicc-error", "function",
+					    "executed", "failed", NULL };
+	static const char *const counts[] = { "applied", "executed", "failed" };
 	const char *v;
 	unsigned n;
 
 	if (step_check_keys(st, 2, keys, err, errlen) < 0)
 		return -1;
-	if ((v = step_arg(st, "applied")) && step_parse_uint(v, 1000, &n) < 0) {
-		snprintf(err, errlen, "applied= is a number");
+	for (size_t i = 0; i < 3; i++) {
+		if ((v = step_arg(st, counts[i])) && step_parse_uint(v, 1000, &n) < 0) {
+			snprintf(err, errlen, "%s= is a number", counts[i]);
+			return -1;
+		}
+	}
+	if ((v = step_arg(st, "function")) && !in_list(es9_functions, v)) {
+		snprintf(err, errlen, "function= names an ES9+ function");
+		return -1;
+	}
+	if (!step_arg(st, "function") != (!step_arg(st, "executed") && !step_arg(st, "failed"))) {
+		snprintf(err, errlen, "executed= and failed= go with function=NAME");
 		return -1;
 	}
 	if ((v = step_arg(st, "armed")) && strcmp(v, "yes") && strcmp(v, "no")) {
@@ -258,6 +272,30 @@ static int expect_check(const struct scn_step *st, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* function=NAME executed=N failed=N: the SM-DP+'s verdicts on the wire */
+static enum step_result function_answers(const struct lab_proxy_stats *s,
+					 const struct scn_step *st, struct step_ctx *ctx)
+{
+	const char *fn = step_arg(st, "function");
+	const char *want_ok = step_arg(st, "executed"), *want_failed = step_arg(st, "failed");
+	unsigned ok = 0, failed = 0, n;
+
+	if (!fn)
+		return STEP_OK;
+	for (int i = 0; i < LAB_PROXY_FUNCTIONS; i++) {
+		if (!strcmp(s->answers[i].function, fn)) {
+			ok = s->answers[i].executed;
+			failed = s->answers[i].failed;
+		}
+	}
+	step_msg(ctx, "%s: %u executed, %u failed", fn, ok, failed);
+	if (want_ok && (step_parse_uint(want_ok, 1000, &n) < 0 || n != ok))
+		return STEP_FAIL;
+	if (want_failed && (step_parse_uint(want_failed, 1000, &n) < 0 || n != failed))
+		return STEP_FAIL;
+	return STEP_OK;
 }
 
 static enum step_result expect_run(struct lab *lab, const struct scn_step *st,
@@ -288,7 +326,7 @@ static enum step_result expect_run(struct lab *lab, const struct scn_step *st,
 	if ((want_n && n != s.applied) || (want_armed && s.armed != !strcmp(want_armed, "yes")) ||
 	    (want_err && strcmp(want_err, got_err)))
 		return STEP_FAIL;
-	return STEP_OK;
+	return function_answers(&s, st, ctx);
 }
 
 static void fault_teardown(struct lab *lab)
@@ -312,8 +350,8 @@ static const struct step_def fault_defs[] = {
 	},
 	{
 		.keyword = "expect", .object = "proxy",
-		.usage = "expect proxy [applied=N] [armed=yes|no] [euicc-error=NAME|none]",
-		.help = "Check the faults the proxy applied and the last eUICC error it saw passed to the SM-DP+.",
+		.usage = "expect proxy [applied=N] [armed=yes|no] [euicc-error=NAME|none] [function=NAME executed=N failed=N]",
+		.help = "Check the faults the proxy applied, the last eUICC error it saw passed to the SM-DP+, and the SM-DP+'s verdicts per ES9+ function.",
 		.check = expect_check, .run = expect_run,
 	},
 };
