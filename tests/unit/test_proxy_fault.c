@@ -318,6 +318,45 @@ START_TEST(test_euicc_error_read)
 }
 END_TEST
 
+/* Every truncation and seeded byte changes of a valid message, through
+ * every edit and the error reader: errors or edits, never a crash (the
+ * sanitizer build checks the memory). */
+START_TEST(test_truncated_and_mutated_messages)
+{
+	struct sgp_buf der = SGP_BUF_INIT, bad = SGP_BUF_INIT, out = SGP_BUF_INIT;
+	uint8_t c[2] = { 0x30, 0x00 };
+	uint32_t seed = 12345;
+	long code;
+	bool dl;
+
+	auth_server_response(&der);
+	for (size_t n = 0; n <= der.len + 200; n++) {
+		char *body;
+
+		sgp_buf_set(&bad, der.data, n < der.len ? n : der.len);
+		if (n > der.len) {	/* a few bytes changed at seeded places */
+			for (int k = 0; k < 3; k++) {
+				seed = seed * 1103515245u + 12345u;
+				bad.data[(seed >> 8) % bad.len] ^= (uint8_t)(seed >> 20) | 1;
+			}
+		}
+		body = body_with("authenticateServerResponse", &bad);
+		for (int w = 0; w <= LAB_FAULT_SWAP_CERT; w++) {
+			struct lab_fault_edit e = { .what = (enum lab_fault_what)w, .cert = c,
+						    .cert_len = sizeof(c) };
+
+			sgp_buf_reset(&out);
+			(void)lab_fault_mutate(&e, (const uint8_t *)body, strlen(body), &out, NULL, 0);
+		}
+		(void)lab_fault_euicc_error((const uint8_t *)body, strlen(body), &code, &dl);
+		free(body);
+	}
+	sgp_buf_free(&der);
+	sgp_buf_free(&bad);
+	sgp_buf_free(&out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proxy_fault");
@@ -329,6 +368,7 @@ int main(void)
 	tcase_add_test(tc, test_swap_cert_rebuilds_lengths);
 	tcase_add_test(tc, test_hostile_bodies);
 	tcase_add_test(tc, test_euicc_error_read);
+	tcase_add_test(tc, test_truncated_and_mutated_messages);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
