@@ -34,7 +34,9 @@ uint16_t lab_proxy_port(const struct lab_proxy *p);
 int lab_proxy_set_upstream(struct lab_proxy *p, const char *address);
 
 /* Arm a rule: the next message of ES9+ function (request, or response when
- * response is true) gets the fault.  One rule at a time: a new one replaces
+ * response is true) gets the fault; e->member must be NULL (the edit's
+ * default members, proxy_fault.c).  A message the edit does not apply to
+ * passes unchanged and the rule stays armed.  One rule at a time: a new one replaces
  * the last.  replay and drop act on the exchange (response is ignored):
  * replay forwards the request twice and answers with the second answer;
  * drop forwards it, then closes the client's connection unanswered. */

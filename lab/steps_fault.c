@@ -253,6 +253,11 @@ static int expect_check(const struct scn_step *st, char *err, size_t errlen)
 
 	if (step_check_keys(st, 2, keys, err, errlen) < 0)
 		return -1;
+	if (st->argc < 3) {
+		snprintf(err, errlen, "expected: expect proxy applied=N|armed=|euicc-error=|"
+			 "function=NAME ... (something to check)");
+		return -1;
+	}
 	for (size_t i = 0; i < 3; i++) {
 		if ((v = step_arg(st, counts[i])) && step_parse_uint(v, 1000, &n) < 0) {
 			snprintf(err, errlen, "%s= is a number", counts[i]);
