@@ -253,8 +253,9 @@ static int edit_tid(json_t *root, char *note, size_t notelen)
 	if (!copy)
 		return SGP_ERR_NOMEM;
 	copy[n - 1] = copy[n - 1] == '0' ? '1' : '0';
-	rc = json_object_set_new(root, "transactionId", json_string(copy)) ? SGP_ERR_NOMEM : 0;
 	snprintf(note, notelen, "transactionId %s -> %s", s, copy);
+	/* s dies with the old value */
+	rc = json_object_set_new(root, "transactionId", json_string(copy)) ? SGP_ERR_NOMEM : 0;
 	free(copy);
 	return rc;
 }
