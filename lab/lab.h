@@ -25,6 +25,7 @@ struct lab_rsp;
 struct lab_eim;
 struct lab_devices;
 struct lab_ext_ipa;
+struct lab_proxy;
 struct sgp_store;
 
 /* 2026-01-01T00:00:00Z: where the simulated clock of every run starts, so
@@ -82,6 +83,7 @@ struct lab {
 	struct lab_ext_ipa *ext_ipa;
 	/* the sandbox console takes steps from the operator API; NULL in `run` */
 	const struct lab_step_sink *step_sink;
+	struct lab_proxy *proxy;	/* the SM-DP+'s fault proxy (steps_fault.c) */
 };
 
 enum lab_role {
@@ -153,6 +155,7 @@ extern const struct step_table steps_eim_ops;
 extern const struct step_table steps_endpoints;
 extern const struct step_table steps_device;
 extern const struct step_table steps_external_ipa;
+extern const struct step_table steps_fault;
 
 /* Shared argument helpers for step implementations. */
 int step_check_keys(const struct scn_step *st, int first, const char *const *keys,

@@ -44,7 +44,10 @@ struct lab_ipa_dev {
 
 struct lab_rsp {
 	struct smdp_server *smdp;
-	char smdp_address[64];
+	char smdp_address[64];		/* where the devices reach it */
+	/* set before lab_smdp(): the address the SM-DP+ calls its own
+	 * (serverAddress) because something stands before it (the fault proxy) */
+	char smdp_front[64];
 	struct smds *smds;
 	char smds_address[64];
 	struct http_client *http;	/* the operator's ES2+ client */

@@ -21,6 +21,7 @@ static const struct step_table *const step_tables[] = {
 	&steps_endpoints,
 	&steps_device,	/* the IPAds: torn down first */
 	&steps_external_ipa,
+	&steps_fault,	/* the SM-DP+'s proxy: before the IPAds and the SM-DP+ */
 };
 #define NUM_TABLES (sizeof(step_tables) / sizeof(step_tables[0]))
 

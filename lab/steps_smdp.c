@@ -114,6 +114,8 @@ struct smdp_server *lab_smdp(struct lab *lab, char *err, size_t errlen)
 	cfg.clock = lab->clock;
 	cfg.pki = pki;
 	cfg.client_tls = &r->tls_client;
+	if (r->smdp_front[0])
+		cfg.address = r->smdp_front;
 	r->smdp = smdp_server_new(lab->base, &cfg, &rc);
 	if (!r->smdp) {
 		snprintf(err, errlen, "cannot start the SM-DP+: %s", sgp_strerror(rc));
