@@ -113,6 +113,10 @@ int eim_server_packages(struct eim_server *s, const char *eid, struct eim_pkg **
 int eim_get_notification_count(struct eim_server *s, const char *eid, size_t *n);
 /* The store the eIM keeps its registry in (for eim_registry_* reads). */
 struct sgp_store *eim_server_store(struct eim_server *s);
+/* Why the eIM last refused a ProvideEimPackageResult of eid (its answer's
+ * code and the rule the result broke), for a test harness: 0, or
+ * SGP_ERR_NOTFOUND when it refused none (of the last few devices). */
+int eim_server_last_refusal(const struct eim_server *s, const char *eid, char *out, size_t size);
 
 /* Single-PSMO shortcuts; iccid as text (19 or 20 digits). */
 int eim_queue_psmo_enable(struct eim_server *s, const char *eid, const char *iccid,

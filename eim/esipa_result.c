@@ -41,6 +41,8 @@
 #include "SGP32-EUICCInfo2.h"
 #include "SGP32-PendingNotification.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,22 @@ struct provide_ctx {
 	long acks[MAX_ACKS];
 	size_t n_acks;
 };
+
+/* The answer to a refused ProvideEimPackageResult and why, kept for the
+ * device (replacing its earlier one, else the oldest entry). */
+static void refusal_keep(struct eim_server *s, const char *eid, long code, const char *why)
+{
+	struct eim_refusal *r = NULL;
+
+	for (size_t i = 0; i < EIM_REFUSALS && !r; i++)
+		if (!strcmp(s->refusals[i].eid, eid))
+			r = &s->refusals[i];
+	if (!r)
+		r = &s->refusals[s->next_refusal++ % EIM_REFUSALS];
+	snprintf(r->eid, sizeof(r->eid), "%s", eid);
+	snprintf(r->text, sizeof(r->text), "ProvideEimPackageResult answered "
+		 "provideEimPackageResultError(%ld): %s", code, why);
+}
 
 static int ack(struct provide_ctx *c, long seq)
 {
@@ -80,12 +98,15 @@ static int delivered_pkg(struct provide_ctx *c, const OCTET_STRING_t *tid, int k
 	else
 		rc = any_ok ? eim_registry_only_delivered(c->s->store, c->d->eid, p) :
 			      SGP_ERR_NOTFOUND;
-	if (rc)
+	if (rc) {
+		eim_why(c->s, c->d->eid, tid ? "no package with this eimTransactionId was sent to "
+			"the device" : "no eimTransactionId, and no single package waits for a result");
 		return rc;
+	}
 	if ((k >= 0 && (int)p->kind != k) || p->state != EIM_PKG_DELIVERED) {
-		LOGP(DEIM, LOGL_ERROR, "eim(%s): result for package %lld (%s, %s) of %s refused",
-		     c->s->eim_id, (long long)p->id, eim_pkg_kind_name(p->kind),
-		     eim_pkg_state_name(p->state), c->d->eid);
+		eim_why(c->s, c->d->eid, "the result names package %lld (%s), which is %s, not "
+			"delivered and waiting for a result of that kind", (long long)p->id,
+			eim_pkg_kind_name(p->kind), eim_pkg_state_name(p->state));
 		return SGP_ERR_STATE;
 	}
 	return 0;
@@ -205,8 +226,8 @@ static int handle_epr(struct provide_ctx *c, const EuiccPackageResult_t *epr, bo
 	int rc;
 
 	if (eim_device_bootstrap(c->d)) {
-		LOGP(DEIM, LOGL_ERROR, "eim(%s): eUICC certificate of %s unknown: result not verifiable",
-		     s->eim_id, c->d->eid);
+		eim_why(s, c->d->eid, "the eUICC certificate is not known yet (bootstrap): the "
+			"result cannot be verified");
 		return SGP_ERR_STATE;
 	}
 	rc = sgp_der_encode(&asn_DEF_EuiccPackageResult, epr, &der, &de);
@@ -214,16 +235,21 @@ static int handle_epr(struct provide_ctx *c, const EuiccPackageResult_t *epr, bo
 		rc = sgp_pki_cert_from_der(c->d->euicc_cert.data, c->d->euicc_cert.len, &cert);
 	if (!rc)
 		rc = eim_result_verify(der.data, der.len, cert, c->d->association_token, &r);
-	if (rc)
+	if (rc) {
+		eim_why(s, c->d->eid, "the EuiccPackageResult did not verify with the device's eUICC "
+			"certificate and association token: %s", sgp_strerror(rc));
 		goto out;
+	}
 	have = true;
 	if (r.kind == EIM_RESULT_ERROR_UNSIGNED) {
 		/* nothing proves it comes from the eUICC: not recorded */
-		LOGP(DEIM, LOGL_ERROR, "eim(%s): unsigned package error from %s", s->eim_id, c->d->eid);
+		eim_why(s, c->d->eid, "euiccPackageErrorUnsigned: nothing proves it comes from the "
+			"eUICC, not recorded");
 		rc = SGP_ERR_VERIFY;
 		goto out;
 	}
 	if (strcmp(r.eim_id, s->eim_id)) {
+		eim_why(s, c->d->eid, "the result is for eIM '%s', not this one", r.eim_id);
 		rc = SGP_ERR_VERIFY;
 		goto out;
 	}
@@ -231,8 +257,14 @@ static int handle_epr(struct provide_ctx *c, const EuiccPackageResult_t *epr, bo
 		r.value->choice.euiccPackageResultSigned.euiccPackageResultDataSigned.eimTransactionId :
 		r.value->choice.euiccPackageErrorSigned.euiccPackageErrorDataSigned.eimTransactionId;
 	rc = eim_registry_find_counter(s->store, c->d->eid, r.counter, &p);
-	if (!rc && !same_tid(tid, &p))
+	if (rc)
+		eim_why(s, c->d->eid, "no package with counterValue %ld was sent to the device",
+			r.counter);
+	if (!rc && !same_tid(tid, &p)) {
+		eim_why(s, c->d->eid, "the eimTransactionId is not that of package %lld (counterValue "
+			"%ld)", (long long)p.id, r.counter);
 		rc = SGP_ERR_VERIFY;
+	}
 	if (!rc && again_ok && p.state == EIM_PKG_RESULT_RECEIVED && p.result.len == der.len &&
 	    !memcmp(p.result.data, der.data, der.len)) {
 		if (r.kind == EIM_RESULT_SIGNED)
@@ -240,8 +272,9 @@ static int handle_epr(struct provide_ctx *c, const EuiccPackageResult_t *epr, bo
 		goto out;
 	}
 	if (!rc && p.state != EIM_PKG_DELIVERED) {
-		LOGP(DEIM, LOGL_ERROR, "eim(%s): result for package counter %ld of %s in state %s",
-		     s->eim_id, r.counter, c->d->eid, eim_pkg_state_name(p.state));
+		eim_why(s, c->d->eid, "package %lld (counterValue %ld) is %s: a result again, and "
+			"another than the one recorded", (long long)p.id, r.counter,
+			eim_pkg_state_name(p.state));
 		rc = SGP_ERR_STATE;
 	}
 	if (!rc) {
@@ -341,8 +374,7 @@ static int handle_certs(struct provide_ctx *c, const IpaEuiccData_t *v)
 	if (!rc)
 		rc = sgp_pki_cert_eid(cert, eid);
 	if (!rc && strcmp(eid, c->d->eid)) {
-		LOGP(DEIM, LOGL_ERROR, "eim(%s): %s sent the certificate of %s", s->eim_id, c->d->eid,
-		     eid);
+		eim_why(s, c->d->eid, "the device sent the eUICC certificate of %s", eid);
 		rc = SGP_ERR_VERIFY;
 	}
 	if (!rc && s->pki) {
@@ -350,15 +382,15 @@ static int handle_certs(struct provide_ctx *c, const IpaEuiccData_t *v)
 		enum sgp_pki_result pr = sgp_pki_verify(s->pki, cert, SGP_PKI_ROLE_EUICC, eum_cert,
 							(time_t)eim_server_now(s), eid, &info);
 		if (pr != SGP_PKI_OK) {
-			LOGP(DEIM, LOGL_ERROR, "eim(%s): eUICC certificate of %s refused: %s (%s)",
-			     s->eim_id, eid, sgp_pki_result_str(pr), info.detail);
+			eim_why(s, c->d->eid, "its eUICC certificate is refused: %s (%s)",
+				sgp_pki_result_str(pr), info.detail);
 			rc = SGP_ERR_VERIFY;
 		}
 	}
 	if (!rc && !eim_device_bootstrap(c->d) &&
 	    (euicc.len != c->d->euicc_cert.len || memcmp(euicc.data, c->d->euicc_cert.data, euicc.len))) {
-		LOGP(DEIM, LOGL_ERROR, "eim(%s): %s sent another eUICC certificate than registered",
-		     s->eim_id, eid);
+		eim_why(s, c->d->eid, "the device sent another eUICC certificate than the registered "
+			"one");
 		rc = SGP_ERR_VERIFY;
 	}
 	if (!rc && eim_device_bootstrap(c->d)) {
@@ -492,8 +524,8 @@ static int handle_download(struct provide_ctx *c, const ProfileDownloadTriggerRe
 
 		rc = verify_pir(c, &d->choice.profileInstallationResult);
 		if (rc == SGP_ERR_VERIFY) {
-			LOGP(DEIM, LOGL_ERROR, "eim(%s): %s: ProfileInstallationResult with a wrong "
-			     "eUICC signature", c->s->eim_id, c->d->eid);
+			eim_why(c->s, c->d->eid, "the ProfileInstallationResult's euiccSignPIR did "
+				"not verify");
 			goto out;
 		}
 		r.verified = rc == SGP_OK;
@@ -567,6 +599,7 @@ int eim_record_result_tx(struct eim_server *s, const char *eid, const EimPackage
 	struct provide_ctx c = { .s = s, .d = &d };
 	int rc = eim_registry_get_device(s->store, eid, &d);
 
+	s->why[0] = '\0';
 	*n_acks = 0;
 	if (no_device)
 		*no_device = rc == SGP_ERR_NOTFOUND;
@@ -635,5 +668,31 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
 fail:
 	LOGP(DEIM, LOGL_ERROR, "eim(%s): result from %s refused: %s", s->eim_id, eid,
 	     sgp_strerror(rc));
+	refusal_keep(s, eid, code, no_device ? "the EID is not registered" :
+		     s->why[0] ? s->why : sgp_strerror(rc));
 	eim_reply_provide_error(s, req, code);
+}
+
+void eim_why(struct eim_server *s, const char *eid, const char *fmt, ...)
+{
+	char text[sizeof(s->why)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	LOGP(DEIM, LOGL_ERROR, "eim(%s): result of %s refused: %s", s->eim_id, eid, text);
+	if (!s->why[0])
+		snprintf(s->why, sizeof(s->why), "%s", text);
+}
+
+int eim_server_last_refusal(const struct eim_server *s, const char *eid, char *out, size_t size)
+{
+	for (size_t i = 0; i < EIM_REFUSALS; i++) {
+		if (strcmp(s->refusals[i].eid, eid))
+			continue;
+		snprintf(out, size, "%s", s->refusals[i].text);
+		return SGP_OK;
+	}
+	return SGP_ERR_NOTFOUND;
 }

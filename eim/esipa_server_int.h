@@ -16,6 +16,8 @@ struct EimPackageResult;
 struct ProvideEimPackageResult;
 struct EsipaMessageFromEimToIpa;
 
+#define EIM_REFUSALS 16	/* devices whose last refusal is kept */
+
 struct eim_server {
 	struct http_server *http;
 	struct sgp_store *store;
@@ -27,6 +29,14 @@ struct eim_server {
 	struct http_client *es9;	/* the relay's ES9+ client */
 	struct eim_relay *relay;
 	struct eim_push *push;		/* ESipa.TransferEimPackage (esipa_push.c), or NULL */
+	/* why the result being handled is refused (the first reason found;
+	 * "" while none), and the last refusal per device (esipa_result.c) */
+	char why[240];
+	struct eim_refusal {
+		char eid[SGP_EID_DIGITS + 1];
+		char text[320];
+	} refusals[EIM_REFUSALS];
+	unsigned next_refusal;
 };
 
 /* The lab clock in seconds (wall clock without one). */
@@ -46,6 +56,10 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
  * consequences stored); acks[0..*n_acks) the sequence numbers to
  * acknowledge.  Shared by ProvideEimPackageResult and the push's answer
  * (esipa_push.c).  *no_device (may be NULL): the EID is not registered. */
+/* A reason the result being handled is refused: logged, and kept (the
+ * first of the exchange) for eim_server_last_refusal(). */
+void eim_why(struct eim_server *s, const char *eid, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int eim_record_result_tx(struct eim_server *s, const char *eid,
 			 const struct EimPackageResult *v, long *acks, size_t max,
 			 size_t *n_acks, bool *no_device);

@@ -20,6 +20,8 @@
  *   expect eim @N profile ICCID state=enabled|disabled|absent [fallback=yes|no]
  *   expect eim @N device [cert=yes|no] [contacted=yes|no] [notify=yes|no]
  *       [cause=N] [notifications=N] [ipa-capabilities=yes|no] [euicc-info2=yes|no]
+ *       [refusal=none|TEXT]  (the eIM's last refusal of a result of the device,
+ *       which must contain TEXT)
  */
 #include "lab/lab.h"
 #include "lab/lab_eim.h"
@@ -283,7 +285,7 @@ static int expect_check(const struct scn_step *st, char *err, size_t errlen)
 	static const char *const pkg[] = { "state", "result", "error", "iccid", NULL };
 	static const char *const prof[] = { "state", "fallback", NULL };
 	static const char *const dev[] = { "cert", "contacted", "notify", "cause", "notifications",
-					   "ipa-capabilities", "euicc-info2", NULL };
+					   "ipa-capabilities", "euicc-info2", "refusal", NULL };
 	const char *what = st->argc > 3 ? st->argv[3] : "";
 
 	if (need_device(st, EXPECT_USAGE, err, errlen) < 0)
@@ -403,28 +405,36 @@ static enum step_result expect_device(struct eim_server *s, const char *eid,
 {
 	struct eim_device d;
 	size_t notifs = 0;
-	bool ok;
+	char refusal[400] = "";
+	const char *want_refusal = step_arg(st, "refusal");
+	bool ok, refused;
 	int rc = eim_get_device(s, eid, &d);
 
-	if (!rc)
-		rc = eim_get_notification_count(s, eid, &notifs);
 	if (rc < 0) {
 		step_msg(ctx, "%s", sgp_strerror(rc));
-		if (!rc)
-			eim_device_release(&d);
 		return STEP_FAIL;
 	}
+	rc = eim_get_notification_count(s, eid, &notifs);
+	if (rc < 0) {
+		step_msg(ctx, "%s", sgp_strerror(rc));
+		eim_device_release(&d);
+		return STEP_FAIL;
+	}
+	refused = eim_server_last_refusal(s, eid, refusal, sizeof(refusal)) == SGP_OK;
 	ok = yes_no(step_arg(st, "cert"), !eim_device_bootstrap(&d)) &&
 	     yes_no(step_arg(st, "contacted"), d.last_contact != 0) &&
 	     yes_no(step_arg(st, "notify"), d.notify_state_change) &&
 	     num_is(step_arg(st, "cause"), d.state_change_cause) &&
 	     num_is(step_arg(st, "notifications"), (long)notifs) &&
 	     yes_no(step_arg(st, "ipa-capabilities"), d.ipa_capabilities.len > 0) &&
-	     yes_no(step_arg(st, "euicc-info2"), d.euicc_info2.len > 0);
-	step_msg(ctx, "certificate %s, %s, notifyStateChange %s (cause %ld), %zu notifications",
+	     yes_no(step_arg(st, "euicc-info2"), d.euicc_info2.len > 0) &&
+	     (!want_refusal || (!strcmp(want_refusal, "none") ? !refused :
+				refused && strstr(refusal, want_refusal)));
+	step_msg(ctx, "certificate %s, %s, notifyStateChange %s (cause %ld), %zu notifications%s%s",
 		 eim_device_bootstrap(&d) ? "unknown" : "known",
 		 d.last_contact ? "contacted" : "never contacted",
-		 d.notify_state_change ? "yes" : "no", d.state_change_cause, notifs);
+		 d.notify_state_change ? "yes" : "no", d.state_change_cause, notifs,
+		 refused ? "; last refusal: " : "", refusal);
 	eim_device_release(&d);
 	return ok ? STEP_OK : STEP_FAIL;
 }
@@ -466,7 +476,7 @@ static const struct step_def eim_ops_defs[] = {
 		   "[result=ok|error|none] [error=CODE] [iccid=ICCID] | profile ICCID "
 		   "[state=enabled|disabled|absent] [fallback=yes|no] | device [cert=yes|no] "
 		   "[contacted=yes|no] [notify=yes|no] [cause=N] [notifications=N] "
-		   "[ipa-capabilities=yes|no] [euicc-info2=yes|no]",
+		   "[ipa-capabilities=yes|no] [euicc-info2=yes|no] [refusal=none|TEXT]",
 	  .help = "The eIM's record of device N: its packages and results, profiles, contact.",
 	  .check = expect_check, .run = expect_run },
 };

@@ -97,8 +97,12 @@ static void wait_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (x->waited_ms >= x->timeout_ms) {
+		char refusal[400] = "";
+
+		if (eim_server_last_refusal(s, x->eid, refusal + 2, sizeof(refusal) - 2) == SGP_OK)
+			memcpy(refusal, "; ", 2);
 		x->ctx = NULL;
-		step_done(ctx, false, "%s (waited %llu ms of real time%s)", why,
+		step_done(ctx, false, "%s%s (waited %llu ms of real time%s)", why, refusal,
 			  (unsigned long long)x->timeout_ms,
 			  !x->lab->ipa_host[0] ? "" :
 			  lab_euicc_ipa_linked(x->lab, x->dev) ? "; the eUICC is linked to the IPA's reader"
