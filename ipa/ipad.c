@@ -94,7 +94,8 @@ static int es10b(struct sgp_fsm_inst *fi, uint32_t state)
 	int rc = ipa_es10_call(d->es10, ipad_es10b[state].cmd, 6, on_es10, d);
 
 	if (rc == SGP_OK)
-		rc = sgp_fsm_state_chg(fi, state, IPA_EIM_POLL_DEFAULT_TIMEOUT_MS, (int)state);
+		rc = sgp_fsm_state_chg(fi, state, d->timeout_ms ? d->timeout_ms :
+					   IPA_EIM_POLL_DEFAULT_TIMEOUT_MS, (int)state);
 	return rc;
 }
 
