@@ -14,6 +14,9 @@
 #include "core/esipa/esipa_map.h"
 #include "core/http/http.h"
 
+#include "AuthenticateClientResponseEsipa.h"
+#include "InitiateAuthenticationResponseEsipa.h"
+
 #include <event2/event.h>
 #include <check.h>
 #include <stdlib.h>
@@ -179,7 +182,8 @@ START_TEST(test_relay_maps_refusal)
 	post(&b, &der, &r, false);
 	ck_assert_uint_eq(b.dp_calls, 1);
 	/* 8.8.2/3.1 -> initiateAuthenticationErrorEsipa ciPKIdNotSupported(3) */
-	ck_assert_int_eq(answer_code(ES9_INITIATE_AUTHENTICATION, &r), 3);
+	ck_assert_int_eq(answer_code(ES9_INITIATE_AUTHENTICATION, &r),
+			 InitiateAuthenticationResponseEsipa__initiateAuthenticationErrorEsipa_ciPKIdNotSupported);
 	sgp_buf_free(&r.body);
 	/* an address the eIM has no reason to relay to: no ES9+ call */
 	ia_request(&b, "smdp.elsewhere.example", &der);
@@ -206,7 +210,8 @@ START_TEST(test_relay_unknown_transaction)
 	ac.authenticate_server_response = asr;
 	ck_assert_int_eq(esipa_req_from_es9(ES9_AUTHENTICATE_CLIENT, &ac, NULL, 0, &der), SGP_OK);
 	post(&b, &der, &r, false);
-	ck_assert_int_eq(answer_code(ES9_AUTHENTICATE_CLIENT, &r), 10);	/* invalidTransactionId */
+	ck_assert_int_eq(answer_code(ES9_AUTHENTICATE_CLIENT, &r),
+			 AuthenticateClientResponseEsipa__authenticateClientErrorEsipa_invalidTransactionId);
 	ck_assert_uint_eq(b.dp_calls, 0);
 	eim_relay_get_stats(eim_server_relay(b.eim), &st);
 	ck_assert_uint_eq(st.relayed, 0);
