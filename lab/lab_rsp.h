@@ -35,6 +35,8 @@ struct lab_ipa_dev {
 	char event_mid[129], event_addr[256];
 	struct event *wait_link;	/* until the reader is connected */
 	unsigned waited;
+	void (*linked)(void *arg, bool up);	/* lab_ipa_dev_when_linked() */
+	void *linked_arg;
 	struct step_ctx *ctx;		/* the download step running */
 	const struct scn_step *st;
 	struct step_ctx *settle_ctx;	/* its verdict, given once the ES10 */
@@ -79,6 +81,11 @@ const char *lab_smdp_address(struct lab *lab, char *err, size_t errlen);
 struct smds *lab_smds(struct lab *lab, char *err, size_t errlen);
 /* Device N's IPA with its ES10 client (its card on vpcd), made on first use. */
 struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, size_t errlen);
+/* The reader reaches the card asynchronously: cb(arg, true) from the event
+ * loop once it has, cb(arg, false) if it has not within 2 s of real time.
+ * One wait per device at a time (a new one replaces it).  0 or
+ * SGP_ERR_NOMEM. */
+int lab_ipa_dev_when_linked(struct lab_ipa_dev *d, void (*cb)(void *arg, bool up), void *arg);
 /* A modem reset: a new reader connection to the card (the old one
  * dropped: a power loss for the card) and a new ES10 client; the link
  * is up once d->t->ops->ready(d->t->impl).  SGP_ERR_STATE mid-download. */

@@ -46,8 +46,6 @@ struct lab_device {
 	/* device power-cycle: waiting for the reader to reach the card */
 	struct lab *lab;
 	unsigned dev;
-	struct event *wait_link;
-	unsigned waited;
 	struct step_ctx *power_ctx;
 	bool dropped;			/* the power cycle dropped a run */
 	struct step_ctx *idle_ctx;	/* ipa @N idle: waiting for the run to end */
@@ -340,27 +338,17 @@ static int power_check(const struct scn_step *st, char *err, size_t errlen)
 	return 0;
 }
 
-/* The new reader reaches the card asynchronously: wait for it (real
- * time, bounded), then start the IPAd again. */
-static void power_link_cb(evutil_socket_t fd, short what, void *arg)
+/* The new reader has reached the card (or not): start the IPAd again. */
+static void power_linked(void *arg, bool up)
 {
-	static const struct timeval tick = { 0, 5000 };
 	struct lab_device *x = arg;
 	struct step_ctx *ctx = x->power_ctx;
-	char err[256] = "";
-	struct lab_ipa_dev *d = lab_ipa_dev(x->lab, x->dev, err, sizeof(err));
+	char err[256] = "the IPA did not reach its card over vpcd again";
 
-	(void)fd; (void)what;
-	if (d && !d->t->ops->ready(d->t->impl)) {
-		if (++x->waited <= 400) {	/* 2 s */
-			event_add(x->wait_link, &tick);
-			return;
-		}
-		snprintf(err, sizeof(err), "the IPA did not reach its card over vpcd again");
-		d = NULL;
-	}
 	x->power_ctx = NULL;
-	if (!d || !device_get(x->lab, x->dev, true, err, sizeof(err))) {
+	if (!ctx)
+		return;
+	if (!up || !device_get(x->lab, x->dev, true, err, sizeof(err))) {
 		step_done(ctx, false, "restart failed: %s", err);
 		return;
 	}
@@ -402,15 +390,14 @@ static enum step_result power_run(struct lab *lab, const struct scn_step *st, st
 		step_msg(ctx, "restart failed: %s", sgp_strerror(rc));
 		return STEP_FAIL;
 	}
-	if (!x->wait_link && !(x->wait_link = event_new(lab->base, -1, 0, power_link_cb, x))) {
+	x->lab = lab;
+	x->dev = dev;
+	x->power_ctx = ctx;
+	if (lab_ipa_dev_when_linked(d, power_linked, x) < 0) {
+		x->power_ctx = NULL;
 		step_msg(ctx, "out of memory");
 		return STEP_FAIL;
 	}
-	x->lab = lab;
-	x->dev = dev;
-	x->waited = 0;
-	x->power_ctx = ctx;
-	event_active(x->wait_link, EV_TIMEOUT, 1);
 	return STEP_PENDING;
 }
 
@@ -557,8 +544,7 @@ static void device_teardown(struct lab *lab)
 		if (!ds->v[i])
 			continue;
 		ipad_free(ds->v[i]->ipad);
-		if (ds->v[i]->wait_link)
-			event_free(ds->v[i]->wait_link);
+
 		free(ds->v[i]);
 	}
 	free(ds->v);

@@ -572,30 +572,52 @@ static void notify_start(struct lab_ipa_dev *d)
 	}
 }
 
-/* The reader connects to the card asynchronously: wait for it (real time,
- * bounded) before the download starts. */
+#define LINK_TICK_MS 5
+#define LINK_WAIT_TICKS 400	/* 2 s */
+
 static void wait_link_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct lab_ipa_dev *d = arg;
-	static const struct timeval tick = { 0, 5000 };
+	static const struct timeval tick = { 0, LINK_TICK_MS * 1000 };
+	bool up = d->t->ops->ready(d->t->impl);
 
 	(void)fd; (void)what;
-	if (d->t->ops->ready(d->t->impl)) {
-		if (!strcmp(d->st->argv[2], "discover"))
-			discover_start(d);
-		else if (!strcmp(d->st->argv[2], "notifications"))
-			notify_start(d);
-		else
-			download_start(d);
+	if (!up && ++d->waited <= LINK_WAIT_TICKS) {
+		event_add(d->wait_link, &tick);
 		return;
 	}
-	if (++d->waited > 400) {	/* 2 s */
-		struct step_ctx *ctx = d->ctx;
+	if (d->linked)
+		d->linked(d->linked_arg, up);
+}
+
+int lab_ipa_dev_when_linked(struct lab_ipa_dev *d, void (*cb)(void *arg, bool up), void *arg)
+{
+	if (!d->wait_link && !(d->wait_link = evtimer_new(d->lab->base, wait_link_cb, d)))
+		return SGP_ERR_NOMEM;
+	d->linked = cb;
+	d->linked_arg = arg;
+	d->waited = 0;
+	event_active(d->wait_link, EV_TIMEOUT, 1);
+	return SGP_OK;
+}
+
+/* The card is reached (or not): the step starts its procedure. */
+static void step_linked(void *arg, bool up)
+{
+	struct lab_ipa_dev *d = arg;
+	struct step_ctx *ctx;
+
+	if (!up) {
+		ctx = d->ctx;
 		d->ctx = NULL;
 		step_done(ctx, false, "the IPA did not reach its card over vpcd");
-		return;
+	} else if (!strcmp(d->st->argv[2], "discover")) {
+		discover_start(d);
+	} else if (!strcmp(d->st->argv[2], "notifications")) {
+		notify_start(d);
+	} else {
+		download_start(d);
 	}
-	event_add(d->wait_link, &tick);
 }
 
 static enum step_result download_run(struct lab *lab, const struct scn_step *st,
@@ -623,15 +645,11 @@ static enum step_result download_run(struct lab *lab, const struct scn_step *st,
 	}
 	d->ctx = ctx;
 	d->st = st;
-	d->waited = 0;
-	if (!d->wait_link)
-		d->wait_link = evtimer_new(lab->base, wait_link_cb, d);
-	if (!d->wait_link) {
+	if (lab_ipa_dev_when_linked(d, step_linked, d) < 0) {
 		d->ctx = NULL;
 		step_msg(ctx, "out of memory");
 		return STEP_FAIL;
 	}
-	wait_link_cb(-1, 0, d);
 	return STEP_PENDING;
 }
 
