@@ -24,6 +24,7 @@
  * invalidEid, eidNotFound, undefinedError). */
 #include "eim/esipa_server_int.h"
 #include "eim/package.h"
+#include "core/crypto/ecdsa.h"
 #include "core/der/der.h"
 #include "core/err.h"
 #include "core/ids.h"
@@ -500,8 +501,8 @@ static int verify_pir(struct provide_ctx *c, const SGP32_ProfileInstallationResu
 		rc = sgp_der_encode(&asn_DEF_ProfileInstallationResultData,
 				    &pir->profileInstallationResultData, &tbs, &de);
 	if (!rc)
-		rc = eim_euicc_sig_verify(cert, &tbs, pir->euiccSignPIR.buf,
-					  (size_t)pir->euiccSignPIR.size);
+		rc = sgp_ecdsa_verify_cert(cert, tbs.data, tbs.len, pir->euiccSignPIR.buf,
+					   (size_t)pir->euiccSignPIR.size);
 	sgp_buf_free(&tbs);
 	X509_free(cert);
 	return rc;

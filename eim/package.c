@@ -392,21 +392,6 @@ static void copy_id(char dst[129], const UTF8String_t *s)
 	dst[n] = '\0';
 }
 
-int eim_euicc_sig_verify(X509 *euicc_cert, const struct sgp_buf *tbs, const uint8_t *sig,
-			 size_t sig_len)
-{
-	struct sgp_key *key = NULL;
-	EVP_PKEY *pk = X509_get0_pubkey(euicc_cert);
-	int rc = pk ? sgp_key_from_evp(pk, &key) : SGP_ERR_CRYPTO;
-
-	if (rc == SGP_OK)
-		rc = sgp_ecdsa_verify(key, tbs->data, tbs->len, sig, sig_len);
-	if (rc == SGP_ERR_PARSE)
-		rc = SGP_ERR_VERIFY;	/* a signature of the wrong length */
-	sgp_key_free(key);
-	return rc;
-}
-
 int eim_result_verify(const uint8_t *der, size_t len, X509 *euicc_cert, long association_token,
 		      struct eim_result *out)
 {
@@ -453,7 +438,7 @@ int eim_result_verify(const uint8_t *der, size_t len, X509 *euicc_cert, long ass
 		rc = SGP_ERR_PARSE;
 	}
 	if (rc == SGP_OK && sig)
-		rc = eim_euicc_sig_verify(euicc_cert, &tbs, sig->buf, (size_t)sig->size);
+		rc = sgp_ecdsa_verify_cert(euicc_cert, tbs.data, tbs.len, sig->buf, (size_t)sig->size);
 	sgp_buf_free(&tbs);
 	if (rc < 0) {
 		ASN_STRUCT_FREE(asn_DEF_EuiccPackageResult, r);

@@ -102,11 +102,6 @@ struct eim_result {
 	long error_code;		/* EIM_RESULT_ERROR_SIGNED: EuiccPackageErrorCode */
 	struct EuiccPackageResult *value;
 };
-/* Verify the eUICC's raw r || s signature sig over tbs with the key of
- * euicc_cert: 0, SGP_ERR_VERIFY for a wrong signature (or one of the wrong
- * length), SGP_ERR_CRYPTO for a certificate without a usable key. */
-int eim_euicc_sig_verify(X509 *euicc_cert, const struct sgp_buf *tbs, const uint8_t *sig,
-			 size_t sig_len);
 /* Decode der (strict DER) and verify the eUICC's signature with the key of
  * euicc_cert and the association token the eIM holds (0: none).  Returns 0,
  * SGP_ERR_PARSE for a malformed result, SGP_ERR_VERIFY for a wrong

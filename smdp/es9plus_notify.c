@@ -88,8 +88,6 @@ static int handle_other(struct smdp_call *c, const OtherSignedNotification_t *n)
 	struct sgp_buf tbs = SGP_BUF_INIT, der = SGP_BUF_INIT;
 	struct der_error derr;
 	X509 *cert = NULL, *eum = NULL;
-	struct sgp_key *pk = NULL;
-	EVP_PKEY *pub;
 	int rc;
 
 	rc = sgp_der_encode(&asn_DEF_Certificate, &n->euiccCertificate, &der, &derr);
@@ -109,14 +107,11 @@ static int handle_other(struct smdp_call *c, const OtherSignedNotification_t *n)
 		goto out;
 	}
 	/* euiccNotificationSignature over the tbsOtherNotification DER */
-	pub = sgp_pki_cert_pubkey(cert);
-	rc = pub ? sgp_key_from_evp(pub, &pk) : SGP_ERR_CRYPTO;
-	if (!rc)
-		rc = sgp_der_encode(&asn_DEF_NotificationMetadata, &n->tbsOtherNotification, &tbs, &derr);
+	rc = sgp_der_encode(&asn_DEF_NotificationMetadata, &n->tbsOtherNotification, &tbs, &derr);
 	if (rc)
 		goto out;
-	if (sgp_ecdsa_verify(pk, tbs.data, tbs.len, n->euiccNotificationSignature.buf,
-			     (size_t)n->euiccNotificationSignature.size)) {
+	if (sgp_ecdsa_verify_cert(cert, tbs.data, tbs.len, n->euiccNotificationSignature.buf,
+				  (size_t)n->euiccNotificationSignature.size)) {
 		rc = smdp_refuse(c, "8.1", "6.1", "eUICC signature invalid");
 		goto out;
 	}
@@ -125,7 +120,6 @@ static int handle_other(struct smdp_call *c, const OtherSignedNotification_t *n)
 out:
 	X509_free(cert);
 	X509_free(eum);
-	sgp_key_free(pk);
 	sgp_buf_free(&tbs);
 	sgp_buf_free(&der);
 	return rc;

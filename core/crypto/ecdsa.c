@@ -216,3 +216,18 @@ int sgp_ecdsa_verify(const struct sgp_key *key, const uint8_t *msg, size_t len,
 	sgp_buf_free(&der);
 	return rc;
 }
+
+int sgp_ecdsa_verify_cert(X509 *cert, const uint8_t *msg, size_t len, const uint8_t *sig,
+			  size_t sig_len)
+{
+	EVP_PKEY *pk = cert ? X509_get0_pubkey(cert) : NULL;
+	struct sgp_key *key = NULL;
+	int rc = pk ? sgp_key_from_evp(pk, &key) : SGP_ERR_CRYPTO;
+
+	if (rc == SGP_OK)
+		rc = sgp_ecdsa_verify(key, msg, len, sig, sig_len);
+	if (rc == SGP_ERR_PARSE)
+		rc = SGP_ERR_VERIFY;	/* a signature of the wrong length */
+	sgp_key_free(key);
+	return rc;
+}

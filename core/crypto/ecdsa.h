@@ -13,6 +13,7 @@
 #include "core/crypto/curve.h"
 #include "core/crypto/key.h"
 
+#include <openssl/x509.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,11 @@ int sgp_ecdsa_sign(const struct sgp_key *key, const uint8_t *msg, size_t len,
 /* Verify a raw r || s signature.  SGP_OK if valid; SGP_ERR_VERIFY if the
  * signature is wrong (including r or s out of range); SGP_ERR_PARSE if it
  * is not 64 bytes long. */
+/* The same with the public key of a certificate (an eUICC's, an EUM's):
+ * SGP_OK, SGP_ERR_VERIFY for a wrong signature or one of the wrong length,
+ * SGP_ERR_CRYPTO for a certificate without a usable EC key. */
+int sgp_ecdsa_verify_cert(X509 *cert, const uint8_t *msg, size_t len, const uint8_t *sig,
+			  size_t sig_len);
 int sgp_ecdsa_verify(const struct sgp_key *key, const uint8_t *msg, size_t len,
 		     const uint8_t *sig, size_t sig_len);
 

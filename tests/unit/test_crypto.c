@@ -595,6 +595,36 @@ START_TEST(test_ecdsa_roundtrip)
 }
 END_TEST
 
+/* The key of a certificate verifies; another's does not, a certificate
+ * without a key is a crypto error, a signature of the wrong length a
+ * verification failure (an attacker's input, not a caller's mistake). */
+START_TEST(test_ecdsa_verify_cert)
+{
+	static const uint8_t msg[] = "tbsOtherNotification";
+	struct sgp_key *k = NULL, *other = NULL;
+	X509 *cert = X509_new(), *empty = X509_new();
+	uint8_t sig[64];
+
+	ck_assert_ptr_nonnull(cert);
+	ck_assert_ptr_nonnull(empty);
+	ck_assert_int_eq(sgp_key_generate(both_curves[_i], &k), SGP_OK);
+	ck_assert_int_eq(sgp_key_generate(both_curves[_i], &other), SGP_OK);
+	ck_assert_int_eq(X509_set_pubkey(cert, sgp_key_evp(k)), 1);
+	ck_assert_int_eq(sgp_ecdsa_sign(k, msg, sizeof(msg), sig), SGP_OK);
+	ck_assert_int_eq(sgp_ecdsa_verify_cert(cert, msg, sizeof(msg), sig, 64), SGP_OK);
+	ck_assert_int_eq(sgp_ecdsa_verify_cert(cert, msg, sizeof(msg) - 1, sig, 64), SGP_ERR_VERIFY);
+	ck_assert_int_eq(sgp_ecdsa_verify_cert(cert, msg, sizeof(msg), sig, 63), SGP_ERR_VERIFY);
+	ck_assert_int_eq(sgp_ecdsa_verify_cert(empty, msg, sizeof(msg), sig, 64), SGP_ERR_CRYPTO);
+	ck_assert_int_eq(sgp_ecdsa_verify_cert(NULL, msg, sizeof(msg), sig, 64), SGP_ERR_CRYPTO);
+	ck_assert_int_eq(X509_set_pubkey(cert, sgp_key_evp(other)), 1);
+	ck_assert_int_eq(sgp_ecdsa_verify_cert(cert, msg, sizeof(msg), sig, 64), SGP_ERR_VERIFY);
+	X509_free(cert);
+	X509_free(empty);
+	sgp_key_free(k);
+	sgp_key_free(other);
+}
+END_TEST
+
 START_TEST(test_ecdsa_der_strict)
 {
 	/* n of P-256 and n-1 */
@@ -1000,6 +1030,7 @@ static Suite *crypto_suite(void)
 	tc = tcase_create("ec");
 	tcase_add_loop_test(tc, test_ecdsa_roundtrip, 0, 2);
 	tcase_add_test(tc, test_ecdsa_der_strict);
+	tcase_add_loop_test(tc, test_ecdsa_verify_cert, 0, 2);
 	tcase_add_loop_test(tc, test_key_encodings, 0, 2);
 	tcase_add_test(tc, test_key_unsupported);
 	tcase_add_loop_test(tc, test_ecka_agreement, 0, 2);
