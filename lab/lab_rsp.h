@@ -86,9 +86,9 @@ struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, siz
  * One wait per device at a time (a new one replaces it).  0 or
  * SGP_ERR_NOMEM. */
 int lab_ipa_dev_when_linked(struct lab_ipa_dev *d, void (*cb)(void *arg, bool up), void *arg);
-/* A modem reset: a new reader connection to the card (the old one
- * dropped: a power loss for the card) and a new ES10 client; the link
- * is up once d->t->ops->ready(d->t->impl).  SGP_ERR_STATE mid-download. */
+/* A modem reset: the reader's connection to the card and the ES10 client
+ * go (a power loss for the card); lab_ipa_dev_when_linked() then makes
+ * new ones.  SGP_ERR_STATE mid-download. */
 int lab_ipa_dev_reconnect(struct lab_ipa_dev *d);
 
 #endif

@@ -127,27 +127,33 @@ struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, siz
 	return d;
 }
 
-/* A modem reset: the reader's connection to the card goes (for the card a
- * power loss), a new reader connects, the ES10 client starts over.  The
- * new link comes up asynchronously (reconnecting while the card still
- * holds the old one): d->t->ops->ready() says when. */
-int lab_ipa_dev_reconnect(struct lab_ipa_dev *d)
+/* The reader and ES10 client of a new link to the card. */
+static int dev_connect(struct lab_ipa_dev *d)
 {
 	struct vpcd_endpoint rep = { .host = "127.0.0.1", .port = card_vpcd_port(d->cv),
 				     .cat = DIPA, .reconnect_ms = 5 };
 	struct ipa_es10_cfg ecfg = { .clock = d->lab->clock };
-	int rc;
+	int rc = ipa_transport_vpcd_new(d->lab->base, &rep, &d->t);
 
+	if (rc == SGP_OK)
+		rc = ipa_es10_new(d->t, &ecfg, &d->es10);
+	return rc;
+}
+
+/* A modem reset: the reader's connection to the card goes (for the card a
+ * power loss), the ES10 client with it.  The new reader connects once the
+ * card has seen the old link go (lab_ipa_dev_when_linked): the card takes
+ * one link at a time, and a connection that raced the old one's close
+ * would be accepted, then dropped. */
+int lab_ipa_dev_reconnect(struct lab_ipa_dev *d)
+{
 	if (d->dl)
 		return SGP_ERR_STATE;
 	ipa_es10_free(d->es10);
 	d->es10 = NULL;
 	ipa_transport_free(d->t);
 	d->t = NULL;
-	rc = ipa_transport_vpcd_new(d->lab->base, &rep, &d->t);
-	if (rc == SGP_OK)
-		rc = ipa_es10_new(d->t, &ecfg, &d->es10);
-	return rc;
+	return SGP_OK;
 }
 
 static const char *const results[] = { "installed", "cancelled", "failed", NULL };
@@ -579,9 +585,18 @@ static void wait_link_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct lab_ipa_dev *d = arg;
 	static const struct timeval tick = { 0, LINK_TICK_MS * 1000 };
-	bool up = d->t->ops->ready(d->t->impl);
+	bool up;
 
 	(void)fd; (void)what;
+	/* after a reconnect: connect once the card has let the old link go */
+	if (!d->t && !card_vpcd_linked(d->cv) && dev_connect(d) < 0) {
+		ipa_es10_free(d->es10);
+		d->es10 = NULL;
+		ipa_transport_free(d->t);
+		d->t = NULL;
+		d->waited = LINK_WAIT_TICKS;	/* give up below */
+	}
+	up = d->t && d->t->ops->ready(d->t->impl);
 	if (!up && ++d->waited <= LINK_WAIT_TICKS) {
 		event_add(d->wait_link, &tick);
 		return;
