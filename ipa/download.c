@@ -106,11 +106,25 @@ int ipa_download_step_from_name(const char *name)
 	return -1;
 }
 
+int ipa_cancel_reason_parse(const char *name)
+{
+	static const int reasons[] = {
+		IPA_CANCEL_END_USER_REJECTION, IPA_CANCEL_POSTPONED, IPA_CANCEL_TIMEOUT,
+		IPA_CANCEL_PPR_NOT_ALLOWED, IPA_CANCEL_METADATA_MISMATCH,
+		IPA_CANCEL_LOAD_BPP_EXECUTION_ERROR, IPA_CANCEL_UNDEFINED_REASON,
+	};
+
+	for (size_t i = 0; name && i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (!strcmp(name, ipa_cancel_reason_str(reasons[i])))
+			return reasons[i];
+	return IPA_CANCEL_NONE;
+}
+
 /* A CancelSessionReason value (SGP.22 5.7.14) */
 static bool cancel_reason_valid(int reason)
 {
-	return (reason >= IPA_CANCEL_END_USER_REJECTION &&
-		reason <= IPA_CANCEL_LOAD_BPP_EXECUTION_ERROR) || reason == IPA_CANCEL_UNDEFINED_REASON;
+	return reason != IPA_CANCEL_NONE &&
+	       ipa_cancel_reason_parse(ipa_cancel_reason_str(reason)) == reason;
 }
 
 /* ---------------------------------------------------------- plumbing */

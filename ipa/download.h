@@ -52,6 +52,8 @@ enum ipa_cancel_reason {
 	IPA_CANCEL_NONE = -1,
 };
 const char *ipa_cancel_reason_str(int reason);
+/* The CancelSessionReason called name, IPA_CANCEL_NONE for none. */
+int ipa_cancel_reason_parse(const char *name);
 
 /* Fault injection (a test harness's word, not a device's): the download
  * step after whose answer the IPA cancels the session, as SGP.22 3.1.3

@@ -252,9 +252,6 @@ static int got_list(struct ipa_notify *n, const uint8_t *a, size_t len)
 					   &n->n_items);
 	if (rc < 0)
 		n->n_items = 0;
-	for (size_t i = 0; i < n->n_items; i++)
-		if (!n->items[i].address[0])
-			LOGPFSM(n->fi, LOGL_NOTICE, "a compact notification: kept (no ES9+ form)");
 	n->res.found = (unsigned)n->n_items;
 	return rc;
 }
@@ -288,8 +285,9 @@ static void deliver_next(struct ipa_notify *n)
 		struct sgp_buf der = SGP_BUF_INIT;
 		int rc;
 
-		if (!it->address[0]) {
+		if (!it->address[0]) {	/* a compact form: no ES9+ binding */
 			n->next++;
+			snprintf(dv.message, sizeof(dv.message), "a compact form (no ES9+ binding)");
 			kept(n, it, &dv);
 			continue;
 		}

@@ -2,6 +2,7 @@
  * (SGP.22 v2.5 3.1.3; ES10b 5.7, ES9+ 5.6 / 6.5.2) */
 #include "ipa/download_int.h"
 #include "ipa/es10_requests.h"
+#include "ipa/esipa_messages.h"
 #include "core/der/der.h"
 #include "core/err.h"
 #include "core/rsp/auth.h"
@@ -246,22 +247,12 @@ static void got_pir(struct ipa_download *d, const uint8_t *a, size_t n)
 
 static void remove_notification(struct ipa_download *d)
 {
-	struct sgp_buf body = SGP_BUF_INIT, cmd = SGP_BUF_INIT;
-	uint8_t sq[9];
-	size_t n = 0;
-	long v = d->res.seq_number;
+	struct sgp_buf cmd = SGP_BUF_INIT;
 
-	/* minimal two's complement of seqNumber */
-	do {
-		sq[sizeof(sq) - 1 - n++] = (uint8_t)(v & 0xFF);
-		v >>= 8;
-	} while ((v != 0 || (sq[sizeof(sq) - n] & 0x80)) && n < sizeof(sq));
-	if (sgp_der_put_tlv(&body, 0x80, sq + sizeof(sq) - n, n) == SGP_OK &&
-	    sgp_der_put_tlv(&cmd, 0xBF30, body.data, body.len) == SGP_OK)
+	if (ipa_msg_notification_sent(d->res.seq_number, &cmd) == SGP_OK)
 		es10_send(d, DL_WAIT_REMOVE_NOTIF, &cmd);
 	else
 		dl_fail(d, SGP_ERR_NOMEM, IPA_CANCEL_NONE, "out of memory");
-	sgp_buf_free(&body);
 	sgp_buf_free(&cmd);
 }
 

@@ -15,7 +15,7 @@
 
 #define ES9_PREFIX "/gsma/rsp2/es9plus/"
 
-enum fwd_action { ACT_NONE, ACT_EDIT_RESPONSE, ACT_REPLAY, ACT_DROP };
+enum fwd_action { ACT_NONE, ACT_REPLAY, ACT_DROP };
 
 struct fwd {
 	struct fwd *next, *prev;
@@ -168,7 +168,8 @@ static void copy_header(struct http_request *req, const char *name, char *dst, s
 }
 
 /* The armed rule, for a request of this function: edit the request now,
- * or note what to do with the exchange. */
+ * or note what to do with the exchange.  A response edit waits for an
+ * answer it applies to (on_answer). */
 static void apply_to_request(struct lab_proxy *p, struct fwd *f, const char *function)
 {
 	struct sgp_buf out = SGP_BUF_INIT;
@@ -182,11 +183,8 @@ static void apply_to_request(struct lab_proxy *p, struct fwd *f, const char *fun
 		p->armed = false;
 		return;
 	}
-	if (p->response) {
-		f->action = ACT_EDIT_RESPONSE;
-		p->armed = false;
+	if (p->response)
 		return;
-	}
 	rc = lab_fault_mutate(&p->edit, f->body, f->len, &out, note, sizeof(note));
 	if (rc < 0) {
 		LOGP(DLAB, LOGL_NOTICE, "proxy: %s request: %s does not apply (%s); sent as it is",
@@ -294,10 +292,13 @@ static void on_answer(const struct http_result *res, void *arg)
 		fwd_free(f);
 		return;
 	}
-	if (f->action == ACT_EDIT_RESPONSE && len) {
+	/* a response edit: armed until an answer it applies to (proxy.h) */
+	if (p->armed && p->response && lab_fault_is_edit(p->edit.what) && len &&
+	    !strcmp(p->function, function)) {
 		if (lab_fault_mutate(&p->edit, body, len, &out, note, sizeof(note)) == SGP_OK) {
 			body = out.data;
 			len = out.len;
+			p->armed = false;
 			applied(p, "%.40s response: %s", function, note);
 		} else {
 			LOGP(DLAB, LOGL_NOTICE, "proxy: %s response: %s does not apply; sent as it is",

@@ -39,7 +39,8 @@ int lab_proxy_set_upstream(struct lab_proxy *p, const char *address);
  * passes unchanged and the rule stays armed.  One rule at a time: a new one replaces
  * the last.  replay and drop act on the exchange (response is ignored):
  * replay forwards the request twice and answers with the second answer;
- * drop forwards it, then closes the client's connection unanswered. */
+ * drop forwards it, then closes every connection of the proxy (the
+ * client's among them) unanswered and listens again on the same port. */
 int lab_proxy_arm(struct lab_proxy *p, const char *function, bool response,
 		  const struct lab_fault_edit *e);
 

@@ -32,7 +32,6 @@
 
 #include <openssl/x509.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* The step's fault names: the proxy's edits, plus the two ways of swapping
@@ -151,20 +150,9 @@ static int fault_check(const struct scn_step *st, char *err, size_t errlen)
 	return 0;
 }
 
-static int cert_der(X509 *cert, uint8_t **der)
-{
-	int n = cert ? i2d_X509(cert, NULL) : -1;
-	uint8_t *p;
-
-	if (n <= 0 || !(*der = malloc((size_t)n)))
-		return SGP_ERR_NOMEM;
-	p = *der;
-	return i2d_X509(cert, &p) == n ? n : SGP_ERR_CRYPTO;
-}
-
 /* The certificate a swap puts in: the lab PKI's certificate of a role, or
  * a new eUICC certificate whose validity ended before the lab clock. */
-static int swap_cert(struct lab *lab, const struct scn_step *st, uint8_t **der, char *err,
+static int swap_cert(struct lab *lab, const struct scn_step *st, struct sgp_buf *der, char *err,
 		     size_t errlen)
 {
 	struct sgp_pki *pki = lab_pki_get(lab, NULL, err, errlen);
@@ -179,8 +167,9 @@ static int swap_cert(struct lab *lab, const struct scn_step *st, uint8_t **der, 
 		return SGP_ERR_STATE;
 	if (!strcmp(step_arg(st, "what"), "wrong-role-cert")) {
 		const char *role = step_arg(st, "cert") ? step_arg(st, "cert") : "dptls";
+		X509 *c = sgp_pki_cert(pki, sgp_pki_role_parse(role));
 
-		rc = cert_der(sgp_pki_cert(pki, sgp_pki_role_parse(role)), der);
+		rc = c ? sgp_pki_cert_der(c, der) : SGP_ERR_NOTFOUND;
 		if (rc < 0)
 			snprintf(err, errlen, "the lab PKI has no %s certificate", role);
 		return rc;
@@ -190,7 +179,7 @@ static int swap_cert(struct lab *lab, const struct scn_step *st, uint8_t **der, 
 	o.eid = eid;
 	rc = sgp_pki_issue(pki, SGP_PKI_ROLE_EUICC, &o, &cert, &key);
 	if (rc == SGP_OK)
-		rc = cert_der(cert, der);
+		rc = sgp_pki_cert_der(cert, der);
 	else
 		snprintf(err, errlen, "cannot issue the expired certificate: %s", sgp_strerror(rc));
 	X509_free(cert);
@@ -203,7 +192,7 @@ static enum step_result fault_run(struct lab *lab, const struct scn_step *st,
 {
 	const char *what = step_arg(st, "what"), *dir = step_arg(st, "direction");
 	struct lab_fault_edit e = { 0 };
-	uint8_t *der = NULL;
+	struct sgp_buf der = SGP_BUF_INIT;
 	char err[256] = "";
 	int rc = 0;
 
@@ -214,14 +203,14 @@ static enum step_result fault_run(struct lab *lab, const struct scn_step *st,
 	if (!strcmp(what, "wrong-role-cert") || !strcmp(what, "expired-cert")) {
 		e.what = LAB_FAULT_SWAP_CERT;
 		rc = swap_cert(lab, st, &der, err, sizeof(err));
-		e.cert = der;
-		e.cert_len = rc > 0 ? (size_t)rc : 0;
+		e.cert = der.data;
+		e.cert_len = der.len;
 	} else {
 		e.what = (enum lab_fault_what)lab_fault_what_parse(what);
 	}
 	if (rc >= 0)
 		rc = lab_proxy_arm(lab->proxy, st->argv[2], dir && !strcmp(dir, "response"), &e);
-	free(der);
+	sgp_buf_free(&der);
 	if (rc < 0) {
 		step_msg(ctx, "%s", err[0] ? err : sgp_strerror(rc));
 		return STEP_FAIL;

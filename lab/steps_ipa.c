@@ -163,30 +163,12 @@ static const char *const results[] = { "installed", "cancelled", "failed", NULL 
  * -2 for a word that is neither. */
 static int consent_reason(const char *v)
 {
-	static const int reasons[] = { IPA_CANCEL_END_USER_REJECTION, IPA_CANCEL_POSTPONED,
-				       IPA_CANCEL_PPR_NOT_ALLOWED, IPA_CANCEL_METADATA_MISMATCH };
+	int r = ipa_cancel_reason_parse(v);
 
 	if (!strcmp(v, "accept"))
 		return IPA_CONSENT_ACCEPT;
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (!strcmp(v, ipa_cancel_reason_str(reasons[i])))
-			return reasons[i];
-	return -2;
-}
-
-/* Any CancelSessionReason by its name (SGP.22 5.7.14), or -2. */
-static int any_reason(const char *v)
-{
-	static const int reasons[] = {
-		IPA_CANCEL_END_USER_REJECTION, IPA_CANCEL_POSTPONED, IPA_CANCEL_TIMEOUT,
-		IPA_CANCEL_PPR_NOT_ALLOWED, IPA_CANCEL_METADATA_MISMATCH,
-		IPA_CANCEL_LOAD_BPP_EXECUTION_ERROR, IPA_CANCEL_UNDEFINED_REASON,
-	};
-
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (!strcmp(v, ipa_cancel_reason_str(reasons[i])))
-			return reasons[i];
-	return -2;
+	return r == IPA_CANCEL_END_USER_REJECTION || r == IPA_CANCEL_POSTPONED ||
+	       r == IPA_CANCEL_PPR_NOT_ALLOWED || r == IPA_CANCEL_METADATA_MISMATCH ? r : -2;
 }
 
 static int consent_cb(void *arg, const uint8_t *metadata, size_t len)
@@ -235,7 +217,7 @@ static int download_check(const struct scn_step *st, char *err, size_t errlen)
 			 "prepareDownload or getBoundProfilePackage");
 		return -1;
 	}
-	if (v && (!step_arg(st, "cancel") || any_reason(step_arg(st, "cancel")) < 0)) {
+	if (v && ipa_cancel_reason_parse(step_arg(st, "cancel")) == IPA_CANCEL_NONE) {
 		snprintf(err, errlen, "cancel-after= needs cancel=REASON, a CancelSessionReason "
 			 "(endUserRejection, postponed, timeout, pprNotAllowed, metadataMismatch, "
 			 "loadBppExecutionError, undefinedReason)");
@@ -366,7 +348,7 @@ static void download_start(struct lab_ipa_dev *d)
 		cfg.keep_notification = true;
 	if (strcmp(st->argv[2], "discover") && step_arg(st, "cancel-after")) {
 		cfg.cancel_after = ipa_download_step_from_name(step_arg(st, "cancel-after"));
-		cfg.cancel_reason = any_reason(step_arg(st, "cancel"));
+		cfg.cancel_reason = ipa_cancel_reason_parse(step_arg(st, "cancel"));
 	}
 	if (strcmp(st->argv[2], "discover") && step_arg(st, "via")) {
 		if (lab_eim_url(d->lab, url, sizeof(url), err, sizeof(err)) < 0) {
