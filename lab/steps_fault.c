@@ -14,7 +14,7 @@
  *       @1, that expired a day before the lab clock), replay (the request sent
  *       twice, the client gets the second answer), drop (the request
  *       forwarded, the client's connection closed unanswered)
- *   expect proxy [applied=N] [armed=yes|no] [euicc-error=NAME|none]
+ *   expect proxy [applied=N] [armed=yes|no] [forwarded=N] [euicc-error=NAME|none]
  *                [function=NAME executed=N failed=N]
  *       faults applied so far; whether a rule still waits; the last eUICC
  *       error (AuthenticateErrorCode / DownloadErrorCode) the IPA passed on
@@ -223,8 +223,8 @@ static enum step_result fault_run(struct lab *lab, const struct scn_step *st,
 static int expect_check(const struct scn_step *st, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "applied", "armed", "euicc-error", "function",
-					    "executed", "failed", NULL };
-	static const char *const counts[] = { "applied", "executed", "failed" };
+					    "executed", "failed", "forwarded", NULL };
+	static const char *const counts[] = { "applied", "executed", "failed", "forwarded" };
 	const char *v;
 	unsigned n;
 
@@ -235,7 +235,7 @@ static int expect_check(const struct scn_step *st, char *err, size_t errlen)
 			 "function=NAME ... (something to check)");
 		return -1;
 	}
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		if ((v = step_arg(st, counts[i])) && step_parse_uint(v, 1000, &n) < 0) {
 			snprintf(err, errlen, "%s= is a number", counts[i]);
 			return -1;
@@ -284,11 +284,11 @@ static enum step_result expect_run(struct lab *lab, const struct scn_step *st,
 				   struct step_ctx *ctx)
 {
 	const char *want_n = step_arg(st, "applied"), *want_armed = step_arg(st, "armed");
-	const char *want_err = step_arg(st, "euicc-error");
+	const char *want_err = step_arg(st, "euicc-error"), *want_fwd = step_arg(st, "forwarded");
 	struct lab_proxy_stats s;
 	char got_err[40];
 	const char *name;
-	unsigned n = 0;
+	unsigned n = 0, fwd = 0;
 
 	if (!lab->proxy) {
 		step_msg(ctx, "no proxy in front of the SM-DP+ (a `smdp proxy` step first)");
@@ -303,10 +303,13 @@ static enum step_result expect_run(struct lab *lab, const struct scn_step *st,
 		snprintf(got_err, sizeof(got_err), "%ld", s.euicc_error);
 	if (want_n)
 		step_parse_uint(want_n, 1000, &n);
-	step_msg(ctx, "%u applied%s, eUICC error %s; last: %s", s.applied,
-		 s.armed ? ", one armed" : "", got_err, s.last_note[0] ? s.last_note : "-");
+	if (want_fwd)
+		step_parse_uint(want_fwd, 1000, &fwd);
+	step_msg(ctx, "%u applied%s, %lu forwarded, eUICC error %s; last: %s", s.applied,
+		 s.armed ? ", one armed" : "", s.forwarded, got_err,
+		 s.last_note[0] ? s.last_note : "-");
 	if ((want_n && n != s.applied) || (want_armed && s.armed != !strcmp(want_armed, "yes")) ||
-	    (want_err && strcmp(want_err, got_err)))
+	    (want_err && strcmp(want_err, got_err)) || (want_fwd && fwd != s.forwarded))
 		return STEP_FAIL;
 	return function_answers(&s, st, ctx);
 }
@@ -332,7 +335,7 @@ static const struct step_def fault_defs[] = {
 	},
 	{
 		.keyword = "expect", .object = "proxy",
-		.usage = "expect proxy [applied=N] [armed=yes|no] [euicc-error=NAME|none] [function=NAME executed=N failed=N]",
+		.usage = "expect proxy [applied=N] [armed=yes|no] [forwarded=N] [euicc-error=NAME|none] [function=NAME executed=N failed=N]",
 		.help = "Check the faults the proxy applied, the last eUICC error it saw passed to the SM-DP+, and the SM-DP+'s verdicts per ES9+ function.",
 		.check = expect_check, .run = expect_run,
 	},
