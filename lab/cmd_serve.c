@@ -806,7 +806,8 @@ int cmd_serve(int argc, char **argv)
 	if (is_ipa) {
 		struct serve_ipa_cfg icfg = {
 			.dir = dir, .curve = (enum sgp_pki_curve)curve, .vpcd_host = ipa_host,
-			.vpcd_port = ipa_port, .connect = vpcd != NULL, .eim_url = eim_url,
+			/* --listen wins over --vpcd, as for --role euicc */
+			.vpcd_port = ipa_port, .connect = !listen_at && vpcd, .eim_url = eim_url,
 			.interval_s = interval_s,
 		};
 
