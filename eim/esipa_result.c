@@ -58,7 +58,8 @@ struct provide_ctx {
 };
 
 /* The answer to a refused ProvideEimPackageResult and why, kept for the
- * device (replacing its earlier one, else the oldest entry). */
+ * device (replacing its earlier one, else the next of the EIM_REFUSALS
+ * slots in turn). */
 static void refusal_keep(struct eim_server *s, const char *eid, long code, const char *why)
 {
 	struct eim_refusal *r = NULL;
@@ -99,11 +100,11 @@ static int delivered_pkg(struct provide_ctx *c, const OCTET_STRING_t *tid, int k
 	else
 		rc = any_ok ? eim_registry_only_delivered(c->s->store, c->d->eid, p) :
 			      SGP_ERR_NOTFOUND;
-	if (rc) {
+	if (rc == SGP_ERR_NOTFOUND)
 		eim_why(c->s, c->d->eid, tid ? "no package with this eimTransactionId was sent to "
 			"the device" : "no eimTransactionId, and no single package waits for a result");
+	if (rc)
 		return rc;
-	}
 	if ((k >= 0 && (int)p->kind != k) || p->state != EIM_PKG_DELIVERED) {
 		eim_why(c->s, c->d->eid, "the result names package %lld (%s), which is %s, not "
 			"delivered and waiting for a result of that kind", (long long)p->id,
@@ -258,7 +259,7 @@ static int handle_epr(struct provide_ctx *c, const EuiccPackageResult_t *epr, bo
 		r.value->choice.euiccPackageResultSigned.euiccPackageResultDataSigned.eimTransactionId :
 		r.value->choice.euiccPackageErrorSigned.euiccPackageErrorDataSigned.eimTransactionId;
 	rc = eim_registry_find_counter(s->store, c->d->eid, r.counter, &p);
-	if (rc)
+	if (rc == SGP_ERR_NOTFOUND)
 		eim_why(s, c->d->eid, "no package with counterValue %ld was sent to the device",
 			r.counter);
 	if (!rc && !same_tid(tid, &p)) {
@@ -273,9 +274,10 @@ static int handle_epr(struct provide_ctx *c, const EuiccPackageResult_t *epr, bo
 		goto out;
 	}
 	if (!rc && p.state != EIM_PKG_DELIVERED) {
-		eim_why(s, c->d->eid, "package %lld (counterValue %ld) is %s: a result again, and "
-			"another than the one recorded", (long long)p.id, r.counter,
-			eim_pkg_state_name(p.state));
+		eim_why(s, c->d->eid, "package %lld (counterValue %ld) is %s: %s", (long long)p.id,
+			r.counter, eim_pkg_state_name(p.state),
+			p.state == EIM_PKG_RESULT_RECEIVED ? "it has its result already" :
+			"it was not delivered");
 		rc = SGP_ERR_STATE;
 	}
 	if (!rc) {
@@ -627,6 +629,7 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
 	long code = ProvideEimPackageResultResponse__provideEimPackageResultError_undefinedError;
 	int rc;
 
+	s->why[0] = '\0';	/* fail: keeps no reason of an earlier exchange */
 	if (!pr->eidValue) {
 		eim_reply_provide_error(s, req, ProvideEimPackageResultResponse__provideEimPackageResultError_missingEid);
 		return;

@@ -56,13 +56,13 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
  * consequences stored); acks[0..*n_acks) the sequence numbers to
  * acknowledge.  Shared by ProvideEimPackageResult and the push's answer
  * (esipa_push.c).  *no_device (may be NULL): the EID is not registered. */
+int eim_record_result_tx(struct eim_server *s, const char *eid,
+			 const struct EimPackageResult *v, long *acks, size_t max,
+			 size_t *n_acks, bool *no_device);
 /* A reason the result being handled is refused: logged, and kept (the
  * first of the exchange) for eim_server_last_refusal(). */
 void eim_why(struct eim_server *s, const char *eid, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int eim_record_result_tx(struct eim_server *s, const char *eid,
-			 const struct EimPackageResult *v, long *acks, size_t max,
-			 size_t *n_acks, bool *no_device);
 /* esipa_push.c: a package was queued for eid (after the commit) */
 void eim_push_kick(struct eim_server *s, const char *eid);
 void eim_push_free(struct eim_push *p);

@@ -2,6 +2,7 @@
  * (ES10b.GetEimConfigurationData, SGP.32 v1.2 5.9.18) */
 #include "ipa/eim_config.h"
 #include "ipa/es10_client.h"
+#include "ipa/esipa_client.h"
 #include "core/der/der.h"
 #include "core/err.h"
 
@@ -94,6 +95,6 @@ int ipa_eim_url_from_fqdn(const char *fqdn, char *url, size_t size)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			    "0123456789.-:[]", *p))
 			return SGP_ERR_INVAL;
-	n = snprintf(url, size, "https://%s/gsma/rsp2/asn1", fqdn);
+	n = snprintf(url, size, "https://%s" IPA_ESIPA_PATH, fqdn);
 	return n < 0 || (size_t)n >= size ? SGP_ERR_INVAL : SGP_OK;
 }

@@ -8,8 +8,10 @@
  *                          an unknown step, wrong arguments, `quit`
  *   503 {"error": "..."}   no console takes steps (`sgp32lab run`)
  *
- * A client that goes away before the answer leaves the step running; its
- * answer is dropped.  See doc/eim-api.md. */
+ * A client that goes away before the answer (or whose request times out:
+ * the server then answers 503) leaves a step that already started running,
+ * without an answer; a step still queued is dropped and never runs.  See
+ * doc/eim-api.md. */
 #include "lab/api_steps.h"
 #include "lab/lab.h"
 #include "core/http/http.h"
@@ -19,9 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One request's step, from submit to its answer or its client's going
+ * away (whichever comes first frees it). */
 struct api_step {
-	struct http_request *req;	/* NULL once the client went away */
-	struct lab *lab;
+	struct http_request *req;
+	const struct lab_step_sink *sink;	/* the queue it joined */
 	char *line;
 };
 
@@ -54,31 +58,25 @@ static void step_reply(void *arg, enum lab_step_outcome outcome, const char *msg
 {
 	struct api_step *x = arg;
 
-	if (x->req) {
-		http_request_set_abort_cb(x->req, NULL, NULL);
-		if (outcome == LAB_STEP_REFUSED)
-			reply_error(x->req, 400, msg);
-		else
-			reply_json(x->req, outcome == LAB_STEP_OK ? 200 : 422,
-				   json_pack("{s:b,s:s,s:s}", "ok", outcome == LAB_STEP_OK,
-					     "step", x->line, "message", msg));
-	}
+	http_request_set_abort_cb(x->req, NULL, NULL);
+	if (outcome == LAB_STEP_REFUSED)
+		reply_error(x->req, 400, msg);
+	else
+		reply_json(x->req, outcome == LAB_STEP_OK ? 200 : 422,
+			   json_pack("{s:b,s:s,s:s}", "ok", outcome == LAB_STEP_OK,
+				     "step", x->line, "message", msg));
 	step_free(x);
 }
 
-/* The client went away: the step still runs (it may have started), the
- * console forgets where to answer. */
+/* The request is dead (client gone, request timeout, server freed): the
+ * console drops the step if it is still queued, else forgets to answer. */
 static void step_abort(struct http_request *req, void *arg)
 {
 	struct api_step *x = arg;
-	const struct lab_step_sink *sink = x->lab->step_sink;
 
 	(void)req;
-	x->req = NULL;
-	if (sink) {
-		sink->cancel(sink->arg, x);
-		step_free(x);
-	}
+	x->sink->cancel(x->sink->arg, x);
+	step_free(x);
 }
 
 static void post_step(struct http_request *req, void *arg)
@@ -123,7 +121,7 @@ static void post_step(struct http_request *req, void *arg)
 	}
 	json_decref(j);
 	x->req = req;
-	x->lab = lab;
+	x->sink = sink;
 	http_request_set_abort_cb(req, step_abort, x);
 	if (sink->submit(sink->arg, x->line, step_reply, x) < 0) {
 		http_request_set_abort_cb(req, NULL, NULL);

@@ -33,13 +33,14 @@ static void run_usage(FILE *out)
 		"                      HTML page (opens offline); for Wireshark, set\n"
 		"                      SSLKEYLOGFILE=FILE to log the TLS keys of the run\n"
 		"  --pcap FILE         write the same messages as a libpcap capture for\n"
-		"                      Wireshark: made-up TCP/IPv4 packets on 127.0.0.1\n"
-		"                      (real ports where known, times of the simulated\n"
-		"                      clock) carrying the decrypted HTTP as the endpoints\n"
-		"                      saw it (headers: Host, Content-Type, Content-Length\n"
-		"                      only; no TLS) and the vpcd APDU frames on port\n"
-		"                      35963; for the encrypted bytes, capture the loopback\n"
-		"                      with tcpdump and give Wireshark SSLKEYLOGFILE\n"
+		"                      Wireshark: made-up TCP/IPv4 packets (real IPv4\n"
+		"                      addresses and ports where known, else 127.0.0.1;\n"
+		"                      times of the simulated clock) carrying the\n"
+		"                      decrypted HTTP as the endpoints saw it (headers:\n"
+		"                      Host, Content-Type, Content-Length only; no TLS)\n"
+		"                      and the vpcd APDU frames on port 35963; for the\n"
+		"                      encrypted bytes, capture the loopback with tcpdump\n"
+		"                      and give Wireshark SSLKEYLOGFILE\n"
 		"  -v, --verbose       show the models' log (repeat for debug detail)\n"
 		"  --keep              keep each scenario's work folder (PKI, database) and print it\n"
 		"  --step-timeout MS   real-time limit of a single step (default 30000)\n"
@@ -179,6 +180,18 @@ static void trace_outcome(const struct scn_result *r)
 	trace_mark_outcome(buf);
 }
 
+/* Close f, which got the trace or capture (wrc: how writing it went);
+ * says so on stderr when either failed. */
+static int written(FILE *f, int wrc, const char *what, const char *path)
+{
+	if (fclose(f) != 0 && wrc == 0)
+		wrc = SGP_ERR_IO;
+	if (wrc < 0)
+		fprintf(stderr, "sgp32lab run: cannot write the %s %s: %s\n", what, path,
+			sgp_strerror(wrc));
+	return wrc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -284,30 +297,14 @@ int cmd_run(int argc, char **argv)
 		       res[i].message ? "  " : "", res[i].message ? res[i].message : "");
 	printf("scenarios: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	rc = failed ? 1 : 0;
-	if (pcap_file) {
-		int prc = trace_pcap_write(pcap_file, true);
-
-		if (fclose(pcap_file) != 0 && prc == 0)
-			prc = SGP_ERR_IO;
-		pcap_file = NULL;
-		if (prc < 0) {
-			fprintf(stderr, "sgp32lab run: cannot write the capture %s: %s\n", pcap,
-				sgp_strerror(prc));
-			rc = EXIT_USAGE;
-		}
-	}
-	if (trace_file) {
-		int trc = trace_html_write(trace_file, "sgp32lab run");
-
-		if (fclose(trace_file) != 0 && trc == 0)
-			trc = SGP_ERR_IO;
-		trace_file = NULL;
-		if (trc < 0) {
-			fprintf(stderr, "sgp32lab run: cannot write the trace %s: %s\n", trace,
-				sgp_strerror(trc));
-			rc = EXIT_USAGE;
-		}
-	}
+	if (pcap_file &&
+	    written(pcap_file, trace_pcap_write(pcap_file, true), "capture", pcap) < 0)
+		rc = EXIT_USAGE;
+	pcap_file = NULL;
+	if (trace_file &&
+	    written(trace_file, trace_html_write(trace_file, "sgp32lab run"), "trace", trace) < 0)
+		rc = EXIT_USAGE;
+	trace_file = NULL;
 	trace_stop();
 	if (junit && junit_write(junit, res, l.n, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sgp32lab run: cannot write the JUnit report: %s\n", err);

@@ -638,6 +638,20 @@ out:
 	return rc;
 }
 
+/* Close f, which got the trace or capture (wrc: how writing it went), and
+ * say how it went. */
+static int written(FILE *f, int wrc, const char *what, const char *path)
+{
+	if (fclose(f) != 0 && wrc == 0)
+		wrc = SGP_ERR_IO;
+	if (wrc < 0)
+		fprintf(stderr, "sgp32lab serve: cannot write the %s %s: %s\n", what, path,
+			sgp_strerror(wrc));
+	else
+		printf("  %s written to %s\n", what, path);
+	return wrc;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -806,7 +820,8 @@ int cmd_serve(int argc, char **argv)
 	if (is_ipa) {
 		struct serve_ipa_cfg icfg = {
 			.dir = dir, .curve = (enum sgp_pki_curve)curve, .vpcd_host = ipa_host,
-			.vpcd_port = ipa_port, .connect = vpcd != NULL, .eim_url = eim_url,
+			/* --listen wins over --vpcd, as for --role euicc */
+			.vpcd_port = ipa_port, .connect = !listen_at && vpcd, .eim_url = eim_url,
 			.interval_s = interval_s,
 		};
 
@@ -903,32 +918,12 @@ out:
 		event_free(sigterm);
 	if (c.base)
 		event_base_free(c.base);
-	if (pcap_file) {
-		int prc = trace_pcap_write(pcap_file, false);
-
-		if (fclose(pcap_file) != 0 && prc == 0)
-			prc = SGP_ERR_IO;
-		if (prc < 0) {
-			fprintf(stderr, "sgp32lab serve: cannot write the capture %s: %s\n", pcap,
-				sgp_strerror(prc));
-			rc = EXIT_FAILURE;
-		} else {
-			printf("  capture written to %s\n", pcap);
-		}
-	}
-	if (trace_file) {
-		int trc = trace_html_write(trace_file, "sgp32lab serve");
-
-		if (fclose(trace_file) != 0 && trc == 0)
-			trc = SGP_ERR_IO;
-		if (trc < 0) {
-			fprintf(stderr, "sgp32lab serve: cannot write the trace %s: %s\n", trace,
-				sgp_strerror(trc));
-			rc = EXIT_FAILURE;
-		} else {
-			printf("  trace written to %s\n", trace);
-		}
-	}
+	if (pcap_file &&
+	    written(pcap_file, trace_pcap_write(pcap_file, false), "capture", pcap) < 0)
+		rc = EXIT_FAILURE;
+	if (trace_file &&
+	    written(trace_file, trace_html_write(trace_file, "sgp32lab serve"), "trace", trace) < 0)
+		rc = EXIT_FAILURE;
 	trace_stop();
 	return rc;
 }

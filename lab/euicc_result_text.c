@@ -116,7 +116,8 @@ void lab_euicc_result_text(const uint8_t *der, size_t len, char *out, size_t siz
 				  .euiccPackageErrorCode, 1);
 		break;
 	case EuiccPackageResult_PR_euiccPackageErrorUnsigned:
-		snprintf(out, size, "euiccPackageErrorUnsigned (the eUICC could not sign: unknown eIM)");
+		snprintf(out, size, "euiccPackageErrorUnsigned (the eUICC did not authenticate the eIM: "
+			 "unknown eimId or a wrong eimSignature)");
 		break;
 	default:
 		snprintf(out, size, "an EuiccPackageResult of an unknown kind");

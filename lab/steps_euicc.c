@@ -59,8 +59,15 @@ static int link_external_ipa(struct lab *lab, struct lab_euicc *le, size_t i, ch
 {
 	struct vpcd_endpoint ep = { .host = lab->ipa_host, .port = (uint16_t)(lab->ipa_port + i),
 				    .reconnect_ms = 100, .cat = DEUICC };
-	int rc = card_vpcd_new(le->cards[i], lab->base, &ep, NULL, NULL, &le->links[i]);
+	int rc;
 
+	/* lab ipa= checked the ports of `devices`; a loaded PKI may hold more */
+	if (lab->ipa_port + i > 65535) {
+		snprintf(err, errlen, "device %zu's eUICC: the external IPA's port %u+%zu is past "
+			 "65535", i + 1, lab->ipa_port, i);
+		return SGP_ERR_INVAL;
+	}
+	rc = card_vpcd_new(le->cards[i], lab->base, &ep, NULL, NULL, &le->links[i]);
 	if (rc < 0)
 		snprintf(err, errlen, "cannot connect device %zu's eUICC to the external IPA at "
 			 "%s:%u: %s", i + 1, ep.host, ep.port, sgp_strerror(rc));

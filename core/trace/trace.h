@@ -116,11 +116,11 @@ void trace_json_escape(FILE *f, const char *s, size_t len);
 /* --- the capture (trace_pcap.c, packets by pcap.c) --- */
 
 /* Write the events as a classic libpcap file (link type IPv4) for
- * Wireshark: synthetic TCP connections on 127.0.0.1 (the real ports where
- * the trace knows them) carrying the plaintext HTTP messages as the
- * endpoints saw them (request or status line, Host, Content-Type,
- * Content-Length, body; not the TLS records) and the vpcd APDU frames on
- * port 35963, timed by the lab clock.  marks_end_flows: each mark starts
+ * Wireshark: synthetic TCP connections (the real IPv4 addresses and ports
+ * where the trace knows them, else 127.0.0.1 and made-up ports) carrying
+ * the plaintext HTTP messages as the endpoints saw them (request or status
+ * line, Host, Content-Type, Content-Length, body; not the TLS records) and
+ * the vpcd APDU frames on port 35963, timed by the lab clock.  marks_end_flows: each mark starts
  * a new lab (`sgp32lab run`), so the connections before it end there.
  * SGP_ERR_IO when writing fails. */
 int trace_pcap_write(FILE *f, bool marks_end_flows);
