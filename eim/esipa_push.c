@@ -110,6 +110,7 @@ static int record_answer(struct push_dev *d, const TransferEimPackageResponse_t 
 	int rc;
 
 	memset(&err_v, 0, sizeof(err_v));
+	s->why[0] = '\0';	/* a refusal keeps no reason of an earlier exchange */
 	/* the strict decode checked the outer 'BF4E': 2 tag bytes, a length */
 	hdr = 3 + (body[2] & 0x80 ? (body[2] & 0x7F) : 0);
 	rc = sgp_store_begin(s->store);
@@ -140,6 +141,8 @@ out:
 	if (rc) {
 		sgp_store_rollback(s->store);
 		d->n_acks = 0;
+		eim_refusal_keep(s, d->eid, "the result in TransferEimPackage's answer was refused: %s",
+				 s->why[0] ? s->why : sgp_strerror(rc));
 		return rc;
 	}
 	return sgp_store_commit(s->store);

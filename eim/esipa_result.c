@@ -60,9 +60,10 @@ struct provide_ctx {
 /* The answer to a refused ProvideEimPackageResult and why, kept for the
  * device (replacing its earlier one, else the next of the EIM_REFUSALS
  * slots in turn). */
-static void refusal_keep(struct eim_server *s, const char *eid, long code, const char *why)
+void eim_refusal_keep(struct eim_server *s, const char *eid, const char *fmt, ...)
 {
 	struct eim_refusal *r = NULL;
+	va_list ap;
 
 	for (size_t i = 0; i < EIM_REFUSALS && !r; i++)
 		if (!strcmp(s->refusals[i].eid, eid))
@@ -70,8 +71,9 @@ static void refusal_keep(struct eim_server *s, const char *eid, long code, const
 	if (!r)
 		r = &s->refusals[s->next_refusal++ % EIM_REFUSALS];
 	snprintf(r->eid, sizeof(r->eid), "%s", eid);
-	snprintf(r->text, sizeof(r->text), "ProvideEimPackageResult answered "
-		 "provideEimPackageResultError(%ld): %s", code, why);
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
 }
 
 static int ack(struct provide_ctx *c, long seq)
@@ -672,8 +674,9 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
 fail:
 	LOGP(DEIM, LOGL_ERROR, "eim(%s): result from %s refused: %s", s->eim_id, eid,
 	     sgp_strerror(rc));
-	refusal_keep(s, eid, code, no_device ? "the EID is not registered" :
-		     s->why[0] ? s->why : sgp_strerror(rc));
+	eim_refusal_keep(s, eid, "ProvideEimPackageResult answered "
+			 "provideEimPackageResultError(%ld): %s", code,
+			 no_device ? "the EID is not registered" : s->why[0] ? s->why : sgp_strerror(rc));
 	eim_reply_provide_error(s, req, code);
 }
 

@@ -59,6 +59,10 @@ void eim_provide_eim_package_result(struct eim_server *s, struct http_request *r
 int eim_record_result_tx(struct eim_server *s, const char *eid,
 			 const struct EimPackageResult *v, long *acks, size_t max,
 			 size_t *n_acks, bool *no_device);
+/* Keep, for eid, the answer to its last refused result and why (replacing
+ * its earlier one, else the oldest entry): eim_server_last_refusal(). */
+void eim_refusal_keep(struct eim_server *s, const char *eid, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* A reason the result being handled is refused: logged, and kept (the
  * first of the exchange) for eim_server_last_refusal(). */
 void eim_why(struct eim_server *s, const char *eid, const char *fmt, ...)

@@ -6,7 +6,8 @@
  *   422 {"ok": false, "step": "...", "message": "..."}   it ran and failed
  *   400 {"error": "..."}   no JSON object with one string member "step",
  *                          an unknown step, wrong arguments, `quit`
- *   503 {"error": "..."}   no console takes steps (`sgp32lab run`)
+ *   503 {"error": "..."}   no console takes steps (`sgp32lab run`), or the
+ *                          sandbox stopped before the step ran
  *
  * A client that goes away before the answer (or whose request times out:
  * the server then answers 503) leaves a step that already started running,
@@ -59,8 +60,8 @@ static void step_reply(void *arg, enum lab_step_outcome outcome, const char *msg
 	struct api_step *x = arg;
 
 	http_request_set_abort_cb(x->req, NULL, NULL);
-	if (outcome == LAB_STEP_REFUSED)
-		reply_error(x->req, 400, msg);
+	if (outcome == LAB_STEP_REFUSED || outcome == LAB_STEP_UNAVAILABLE)
+		reply_error(x->req, outcome == LAB_STEP_REFUSED ? 400 : 503, msg);
 	else
 		reply_json(x->req, outcome == LAB_STEP_OK ? 200 : 422,
 			   json_pack("{s:b,s:s,s:s}", "ok", outcome == LAB_STEP_OK,

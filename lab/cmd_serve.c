@@ -479,36 +479,6 @@ static bool stdin_pollable(void)
 
 /* ------------------------------------------------------- --role euicc */
 
-/* "host:port" or "[v6]:port" */
-static int parse_hostport(const char *arg, char *host, size_t hostlen, uint16_t *port)
-{
-	const char *colon = strrchr(arg, ':');
-	const char *h = arg;
-	size_t hl;
-	char *end;
-	unsigned long p;
-
-	if (!colon || colon == arg)
-		return -1;
-	hl = (size_t)(colon - arg);
-	if (arg[0] == '[') {
-		if (hl < 3 || arg[hl - 1] != ']')
-			return -1;
-		h = arg + 1;
-		hl -= 2;
-	}
-	if (hl >= hostlen)
-		return -1;
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (errno || !colon[1] || *end || p > 65535)
-		return -1;
-	memcpy(host, h, hl);
-	host[hl] = 0;
-	*port = (uint16_t)p;
-	return 0;
-}
-
 static void euicc_link(void *arg, bool up)
 {
 	(void)arg;
@@ -593,7 +563,7 @@ static int euicc_role_start(struct console *c, const char *dir, const char *eid,
 
 	if (!se)
 		return SGP_ERR_NOMEM;
-	if (parse_hostport(hostport, host, sizeof(host), &ep.port) < 0) {
+	if (lab_parse_hostport(hostport, host, sizeof(host), &ep.port) < 0) {
 		fprintf(stderr, "sgp32lab serve: '%s' is not HOST:PORT\n", hostport);
 		rc = SGP_ERR_INVAL;
 		goto out;
@@ -744,14 +714,14 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sgp32lab serve: --eim and --interval are options of --role ipa\n");
 		return EXIT_USAGE;
 	}
-	if (is_eim && ((listen_at && parse_hostport(listen_at, esipa_host, sizeof(esipa_host),
+	if (is_eim && ((listen_at && lab_parse_hostport(listen_at, esipa_host, sizeof(esipa_host),
 						     &esipa_port) < 0) ||
-		       (api && parse_hostport(api, api_host, sizeof(api_host), &api_port) < 0))) {
+		       (api && lab_parse_hostport(api, api_host, sizeof(api_host), &api_port) < 0))) {
 		fprintf(stderr, "sgp32lab serve: --listen and --api take HOST:PORT\n");
 		return EXIT_USAGE;
 	}
 	if (is_ipa && ((listen_at || vpcd) &&
-		       parse_hostport(listen_at ? listen_at : vpcd, ipa_host, sizeof(ipa_host),
+		       lab_parse_hostport(listen_at ? listen_at : vpcd, ipa_host, sizeof(ipa_host),
 				      &ipa_port) < 0)) {
 		fprintf(stderr, "sgp32lab serve: --listen and --vpcd take HOST:PORT\n");
 		return EXIT_USAGE;
@@ -883,14 +853,14 @@ int cmd_serve(int argc, char **argv)
 	rc = 0;
 out:
 	console_edit_free(c.edit);
-	api_answer(&c, LAB_STEP_REFUSED, "the sandbox stopped");
+	api_answer(&c, LAB_STEP_UNAVAILABLE, "the sandbox stopped");
 	api_line_free(c.api_cur);
 	while (c.api_head) {
 		struct api_line *a = c.api_head;
 
 		c.api_head = a->next;
 		if (a->reply)
-			a->reply(a->reply_arg, LAB_STEP_REFUSED, "the sandbox stopped");
+			a->reply(a->reply_arg, LAB_STEP_UNAVAILABLE, "the sandbox stopped");
 		api_line_free(a);
 	}
 	euicc_role_stop(c.euicc);

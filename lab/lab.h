@@ -35,9 +35,12 @@ struct sgp_store;
 /* Where steps from elsewhere (the eIM operator API's POST /api/v1/steps)
  * join the sandbox console's queue (lab/cmd_serve.c).  submit: 0, or
  * -1 when there is no console; reply runs once, later, with the outcome
- * (LAB_STEP_OK / _FAILED: the step ran; _REFUSED: it did not, msg says
- * why), unless cancel(reply_arg) came first. */
-enum lab_step_outcome { LAB_STEP_OK, LAB_STEP_FAILED, LAB_STEP_REFUSED };
+ * (see enum lab_step_outcome), unless cancel(reply_arg) came first. */
+enum lab_step_outcome {
+	LAB_STEP_OK, LAB_STEP_FAILED,	/* it ran */
+	LAB_STEP_REFUSED,		/* not a step to run (msg: why) */
+	LAB_STEP_UNAVAILABLE,		/* the sandbox stopped before it ran */
+};
 typedef void (*lab_step_reply_fn)(void *reply_arg, enum lab_step_outcome outcome,
 				  const char *msg);
 struct lab_step_sink {
@@ -165,6 +168,9 @@ int step_parse_uint(const char *text, unsigned max, unsigned *out);
  * and result=ok|error words (lab/steps_decode.c). */
 enum step_result step_expect_der(const struct scn_step *st, const uint8_t *der, size_t len,
 				 struct step_ctx *ctx);
+/* "HOST:PORT" or "[V6]:PORT" (port 0 too): 0, or -1 when it is neither or
+ * HOST does not fit hostlen (lab/steps_builtin.c). */
+int lab_parse_hostport(const char *arg, char *host, size_t hostlen, uint16_t *port);
 /* "@N": device number N (1-based); -1 if the word is no device reference. */
 int step_device(const char *word, unsigned max);
 /* A UTC time "2026-01-01T00:10:00Z" as seconds since the epoch. */

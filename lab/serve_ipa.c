@@ -94,8 +94,16 @@ static void ipad_start(struct serve_ipa *si)
 		rc = ipad_set_interval(si->ipad, si->interval_ms);
 	if (rc == SGP_OK)
 		rc = ipad_poll(si->ipad);
-	if (rc < 0)
-		say("cannot start the IPAd: %s", sgp_strerror(rc));
+	if (rc < 0) {
+		const struct timeval again = { (time_t)(si->interval_ms / 1000),
+					       (suseconds_t)(si->interval_ms % 1000) * 1000 };
+
+		say("cannot start the IPAd: %s; trying again in %llu s", sgp_strerror(rc),
+		    (unsigned long long)(si->interval_ms / 1000));
+		ipad_free(si->ipad);
+		si->ipad = NULL;
+		event_add(si->retry, &again);
+	}
 }
 
 static void address_done(void *arg, const struct ipa_es10_result *res)

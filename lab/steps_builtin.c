@@ -44,19 +44,34 @@ static int parse_roles(const char *list, uint32_t *mask, char *err, size_t errle
 	return 0;
 }
 
-/* ipa=HOST:PORT: the external IPA's card reader (vpcd framing) */
-static int parse_reader(const char *v, char *host, size_t hostlen, uint16_t *port)
+int lab_parse_hostport(const char *arg, char *host, size_t hostlen, uint16_t *port)
 {
-	const char *colon = strrchr(v, ':');
+	const char *colon = strrchr(arg, ':');
+	const char *h = arg;
+	size_t hl;
 	unsigned n;
 
-	if (!colon || colon == v || (size_t)(colon - v) >= hostlen ||
-	    step_parse_uint(colon + 1, 65535, &n) < 0 || n == 0)
+	if (!colon || colon == arg)
 		return -1;
-	memcpy(host, v, (size_t)(colon - v));
-	host[colon - v] = '\0';
+	hl = (size_t)(colon - arg);
+	if (arg[0] == '[') {
+		if (hl < 3 || arg[hl - 1] != ']')
+			return -1;
+		h = arg + 1;
+		hl -= 2;
+	}
+	if (hl >= hostlen || step_parse_uint(colon + 1, 65535, &n) < 0)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
 	*port = (uint16_t)n;
 	return 0;
+}
+
+/* ipa=, smdp=: an external role's HOST:PORT (a port, not 0) */
+static int parse_reader(const char *v, char *host, size_t hostlen, uint16_t *port)
+{
+	return lab_parse_hostport(v, host, hostlen, port) < 0 || !*port ? -1 : 0;
 }
 
 static int lab_check(const struct scn_step *st, char *err, size_t errlen)

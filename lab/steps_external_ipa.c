@@ -28,6 +28,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define WAIT_TICK_MS 20
 #define WAIT_DEFAULT_MS 20000
@@ -39,8 +40,16 @@ struct lab_ext_ipa {
 	struct lab *lab;
 	char eid[EIM_EID_DIGITS + 1];
 	unsigned dev;
-	uint64_t waited_ms, timeout_ms;
+	uint64_t start_ms, waited_ms, timeout_ms;	/* real time (monotonic) */
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* Whether every package of eid has its result; what is still open in why. */
 static bool all_answered(struct eim_server *s, const char *eid, size_t *n_out, char *why,
@@ -90,7 +99,7 @@ static void wait_tick(evutil_socket_t fd, short what, void *arg)
 			  n == 1 ? "" : "s", (unsigned long long)x->waited_ms);
 		return;
 	}
-	x->waited_ms += WAIT_TICK_MS;
+	x->waited_ms = mono_ms() - x->start_ms;
 	if (!s) {
 		x->ctx = NULL;
 		step_done(ctx, false, "%s", err);
@@ -157,6 +166,7 @@ static enum step_result wait_run(struct lab *lab, const struct scn_step *st,
 	x->lab = lab;
 	x->dev = dev;
 	x->ctx = ctx;
+	x->start_ms = mono_ms();
 	x->waited_ms = 0;
 	x->timeout_ms = WAIT_DEFAULT_MS;
 	if (v)
@@ -181,8 +191,9 @@ static void ext_ipa_teardown(struct lab *lab)
 static const struct step_def ext_ipa_defs[] = {
 	{ .keyword = "eim", .object = "wait-results",
 	  .usage = "eim @N wait-results [timeout=DURATION]",
-	  .help = "Wait (real time, default 20s) until every package the lab eIM queued for device N "
-		  "has its result: for an external IPA (lab ... ipa=HOST:PORT) that polls on its own.",
+	  .help = "Wait (real time, default 20s; run --step-timeout bounds it too) until every package "
+		  "the lab eIM queued for device N has its result: for an external IPA (lab ... "
+		  "ipa=HOST:PORT) that polls on its own.",
 	  .check = wait_check, .run = wait_run },
 };
 
