@@ -89,31 +89,26 @@ static void applied(struct lab_proxy *p, const char *fmt, ...)
 static void count_answer(struct lab_proxy *p, const char *function, const uint8_t *body,
 			 size_t len)
 {
-	static const char *const functions[LAB_PROXY_FUNCTIONS] = { "initiateAuthentication",
-		"authenticateClient", "getBoundProfilePackage", "handleNotification",
-		"cancelSession" };
+	int i = strchr(function, '/') ? -1 : es9_function_from_name(function);
 	json_t *root;
 	const char *status;
 
-	for (int i = 0; i < LAB_PROXY_FUNCTIONS; i++) {
-		if (strcmp(function, functions[i]))
-			continue;
-		snprintf(p->stats.answers[i].function, sizeof(p->stats.answers[i].function), "%s",
-			 functions[i]);
-		if (!len) {		/* handleNotification: 204, no body */
-			p->stats.answers[i].executed++;
-			return;
-		}
-		root = json_loadb((const char *)body, len, 0, NULL);
-		status = json_string_value(json_object_get(json_object_get(json_object_get(root,
-			 "header"), "functionExecutionStatus"), "status"));
-		if (status && !strncmp(status, "Executed-", 9))
-			p->stats.answers[i].executed++;
-		else
-			p->stats.answers[i].failed++;
-		json_decref(root);
+	if (i < 0)
+		return;
+	snprintf(p->stats.answers[i].function, sizeof(p->stats.answers[i].function), "%s",
+		 es9_function_name((enum es9_function)i));
+	if (!len) {		/* handleNotification: 204, no body */
+		p->stats.answers[i].executed++;
 		return;
 	}
+	root = json_loadb((const char *)body, len, 0, NULL);
+	status = json_string_value(json_object_get(json_object_get(json_object_get(root,
+		 "header"), "functionExecutionStatus"), "status"));
+	if (status && !strncmp(status, "Executed-", 9))
+		p->stats.answers[i].executed++;
+	else
+		p->stats.answers[i].failed++;
+	json_decref(root);
 }
 
 static void on_request(struct http_request *req, void *arg);

@@ -16,6 +16,7 @@
 #ifndef SGP_LAB_PROXY_H
 #define SGP_LAB_PROXY_H
 
+#include "core/es9/es9.h"
 #include "core/http/http.h"
 #include "lab/proxy_fault.h"
 
@@ -45,7 +46,7 @@ int lab_proxy_arm(struct lab_proxy *p, const char *function, bool response,
 		  const struct lab_fault_edit *e);
 
 /* ES9+ functions whose answers are counted (SGP.22 5.6.1-5.6.5) */
-#define LAB_PROXY_FUNCTIONS 5
+#define LAB_PROXY_FUNCTIONS ES9_FUNCTION_COUNT	/* indexed by enum es9_function */
 
 struct lab_proxy_stats {
 	unsigned long forwarded;	/* requests relayed to the SM-DP+ */
