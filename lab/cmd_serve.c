@@ -156,7 +156,9 @@ static void serve_usage(FILE *out)
 		"drive them, e.g. `smdp order ...` then `ipa @1 download mid=...`, or\n"
 		"`eim psmo @1 enable iccid=...` then `ipa @1 poll`; `lab endpoints` prints\n"
 		"where they listen and the PKI (DIR/pki, kept across restarts like the\n"
-		"state in DIR/lab.db).\n");
+		"state in DIR/lab.db).  `eim api` starts the eIM's operator API, which\n"
+		"also takes these steps over HTTPS (POST /api/v1/steps, doc/eim-api.md),\n"
+		"in turn with the console's lines.\n");
 }
 
 static void prompt(struct console *c)
