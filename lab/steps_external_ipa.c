@@ -115,7 +115,7 @@ static void wait_tick(evutil_socket_t fd, short what, void *arg)
 			  (unsigned long long)x->timeout_ms,
 			  !x->lab->ipa_host[0] ? "" :
 			  lab_euicc_ipa_linked(x->lab, x->dev) ? "; the eUICC is linked to the IPA's reader"
-			  : "; the eUICC never reached the IPA's reader");
+			  : "; the eUICC is not linked to the IPA's reader");
 		return;
 	}
 	event_add(x->tick, &tv);

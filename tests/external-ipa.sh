@@ -131,7 +131,7 @@ eim      psmo @1 listProfileInfo
 eim      @1 wait-results timeout=1s
 SCN
 "$SGP32LAB" run "$tmp/absent.scn" > "$tmp/body" 2>&1
-[ $? -eq 1 ] && grep -q 'is still queued: the IPA has not fetched it.*never reached the IPA' "$tmp/body" \
+[ $? -eq 1 ] && grep -q 'is still queued: the IPA has not fetched it.*not linked to the IPA' "$tmp/body" \
 	&& ok "no IPA: the wait times out naming the package" || bad "no IPA: the wait times out"
 
 # the IPA's reader connects to a card that listens (`serve --role euicc
