@@ -37,6 +37,7 @@ struct lab_ipa_dev {
 	unsigned waited;
 	void (*linked)(void *arg, bool up);	/* lab_ipa_dev_when_linked() */
 	void *linked_arg;
+	bool link_waiting;
 	struct step_ctx *ctx;		/* the download step running */
 	const struct scn_step *st;
 	struct step_ctx *settle_ctx;	/* its verdict, given once the ES10 */

@@ -63,13 +63,37 @@ static void ipa_dev_free(struct lab_ipa_dev *d)
 	free(d);
 }
 
+/* The reader's link came up: a pending lab_ipa_dev_when_linked() looks now
+ * rather than at its next tick. */
+static void dev_link(void *arg, bool up)
+{
+	struct lab_ipa_dev *d = arg;
+
+	if (up && d->link_waiting)
+		event_active(d->wait_link, EV_TIMEOUT, 1);
+}
+
+/* The reader and ES10 client of a new link to the card. */
+static int dev_connect(struct lab_ipa_dev *d)
+{
+	struct vpcd_endpoint rep = { .host = "127.0.0.1", .port = card_vpcd_port(d->cv),
+				     .cat = DIPA, .reconnect_ms = 5 };
+	struct ipa_es10_cfg ecfg = { .clock = d->lab->clock };
+	int rc = ipa_transport_vpcd_new(d->lab->base, &rep, &d->t);
+
+	if (rc == SGP_OK) {
+		ipa_transport_vpcd_on_link(d->t, dev_link, d);
+		rc = ipa_es10_new(d->t, &ecfg, &d->es10);
+	}
+	return rc;
+}
+
 /* Device N's IPA: its card listens on a vpcd socket, the IPA's reader
  * connects to it, as in a device with a modem between them. */
 struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, size_t errlen)
 {
 	struct lab_rsp *r = lab_rsp_state(lab);
 	struct vpcd_endpoint ep = { .host = "127.0.0.1", .listen = true, .cat = DEUICC };
-	struct ipa_es10_cfg ecfg = { .clock = lab->clock };
 	struct lab_ipa_dev *d;
 	struct card *card;
 	int rc;
@@ -111,13 +135,8 @@ struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, siz
 	d->lab = lab;
 	d->device = device;
 	rc = card_vpcd_new(card, lab->base, &ep, NULL, NULL, &d->cv);
-	if (rc == SGP_OK) {
-		struct vpcd_endpoint rep = { .host = "127.0.0.1", .port = card_vpcd_port(d->cv),
-					     .cat = DIPA };
-		rc = ipa_transport_vpcd_new(lab->base, &rep, &d->t);
-	}
 	if (rc == SGP_OK)
-		rc = ipa_es10_new(d->t, &ecfg, &d->es10);
+		rc = dev_connect(d);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot connect the IPA to its card: %s", sgp_strerror(rc));
 		ipa_dev_free(d);
@@ -125,19 +144,6 @@ struct lab_ipa_dev *lab_ipa_dev(struct lab *lab, unsigned device, char *err, siz
 	}
 	r->ipa[device - 1] = d;
 	return d;
-}
-
-/* The reader and ES10 client of a new link to the card. */
-static int dev_connect(struct lab_ipa_dev *d)
-{
-	struct vpcd_endpoint rep = { .host = "127.0.0.1", .port = card_vpcd_port(d->cv),
-				     .cat = DIPA, .reconnect_ms = 5 };
-	struct ipa_es10_cfg ecfg = { .clock = d->lab->clock };
-	int rc = ipa_transport_vpcd_new(d->lab->base, &rep, &d->t);
-
-	if (rc == SGP_OK)
-		rc = ipa_es10_new(d->t, &ecfg, &d->es10);
-	return rc;
 }
 
 /* A modem reset: the reader's connection to the card goes (for the card a
@@ -583,6 +589,8 @@ static void wait_link_cb(evutil_socket_t fd, short what, void *arg)
 		event_add(d->wait_link, &tick);
 		return;
 	}
+	event_del(d->wait_link);
+	d->link_waiting = false;
 	if (d->linked)
 		d->linked(d->linked_arg, up);
 }
@@ -594,6 +602,7 @@ int lab_ipa_dev_when_linked(struct lab_ipa_dev *d, void (*cb)(void *arg, bool up
 	d->linked = cb;
 	d->linked_arg = arg;
 	d->waited = 0;
+	d->link_waiting = true;
 	event_active(d->wait_link, EV_TIMEOUT, 1);
 	return SGP_OK;
 }
