@@ -27,7 +27,6 @@ SSL *http_tls_client_ssl(SSL_CTX *ctx, const struct http_url *u, bool verify,
 void http_libevent_log_init(void);
 
 /* Reason phrase for a status code ("OK", "Not Found", ...). */
-const char *http_reason_phrase(int status);
 
 /* True if the string may go into a header line (no CR, LF or NUL). */
 bool http_header_value_ok(const char *s);

@@ -6,6 +6,7 @@
  * asynchronous-answer ownership rules described in http.h.  The SGP.22
  * section 6.1 HTTP bindings (ES9+, ES11, ESipa) only ever POST. */
 #include "core/http/http_int.h"
+#include "core/http_reason.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/trace/trace.h"
@@ -122,7 +123,7 @@ static void send_simple(struct evhttp_request *ereq, int status, const char *tex
 		evhttp_add_header(h, "Allow", allow);
 	if (b)
 		evbuffer_add_printf(b, "%d %s\n", status, text);
-	evhttp_send_reply(ereq, status, http_reason_phrase(status), b);
+	evhttp_send_reply(ereq, status, sgp_http_reason_phrase(status), b);
 	if (b)
 		evbuffer_free(b);
 }
@@ -544,7 +545,7 @@ int http_request_reply(struct http_request *req, int status, const char *content
 		send_simple(ereq, 500, "bad answer from handler", NULL);
 		return rc;
 	}
-	evhttp_send_reply(ereq, status, http_reason_phrase(status), b);
+	evhttp_send_reply(ereq, status, sgp_http_reason_phrase(status), b);
 	evbuffer_free(b);
 	return SGP_OK;
 }

@@ -23,6 +23,7 @@
 #include "core/trace/pcap.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/http_reason.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -171,24 +172,6 @@ static bool seen_by_our_client(const struct trace_event *srv)
 	return false;
 }
 
-static const char *reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Status";
-	}
-}
 
 /* The message as HTTP/1.1 bytes; host: the server's host:port. */
 static int http_bytes(const struct trace_event *e, const char *host, struct sgp_buf *b)
@@ -211,7 +194,8 @@ static int http_bytes(const struct trace_event *e, const char *host, struct sgp_
 		len_header = e->body_len || !e->method ||
 			     (strcmp(e->method, "GET") && strcmp(e->method, "HEAD"));
 	} else {
-		rc = buf_printf(b, "HTTP/1.1 %03d %s\r\n", e->status, reason(e->status));
+		rc = buf_printf(b, "HTTP/1.1 %03d %s\r\n", e->status,
+				sgp_http_reason_phrase(e->status));
 		len_header = e->status != 204 && e->status != 304 && e->status >= 200;
 	}
 	if (!rc && e->content_type) {
