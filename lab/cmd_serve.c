@@ -4,27 +4,20 @@
  * (PKI, database) that survives restarts, and executes scenario steps typed
  * on standard input, one line at a time, with the same registry as `run`.
  *
- * With --role euicc it also runs one eUICC as a card on the vpcd APDU
- * socket (core/apdu): connected to pcscd's vpcd driver, so any PC/SC tool
- * sees it in reader "Virtual PCD 00 00", or listening for a reader.
- * With --role eim it runs the lab's eIM (lab/serve_eim.c): ESipa and the
- * operator API, for a user's IPA or platform to test against. */
+ * With --role it also runs one of the lab's roles on its own, for a user's
+ * implementation of the other side to test against: an eUICC as a card on
+ * the vpcd APDU socket (lab/serve_euicc.c), the eIM with its operator API
+ * (lab/serve_eim.c) or the IPA of one device (lab/serve_ipa.c). */
 #include "config.h"
 #include "lab/commands.h"
 #include "lab/console_edit.h"
 #include "lab/lab.h"
-#include "lab/lab_pki.h"
 #include "lab/serve_roles.h"
 #include "lab/step_ctx.h"
-#include "core/apdu/vpcd.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/pki/pki.h"
-#include "core/store/store.h"
 #include "core/trace/trace.h"
-#include "sim/card.h"
-#include "sim/card_vpcd.h"
-#include "sim/euicc.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -38,15 +31,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* the eUICC role: PKI, store, eUICC, its card front end, its socket */
-struct serve_euicc {
-	struct sgp_pki *pki;
-	struct sgp_store *store;
-	struct euicc *euicc;
-	struct card *card;
-	struct card_vpcd *vpcd;
-};
 
 struct console {
 	struct lab *lab;
@@ -480,137 +464,6 @@ static bool stdin_pollable(void)
 	return fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode);
 }
 
-/* ------------------------------------------------------- --role euicc */
-
-static void euicc_link(void *arg, bool up)
-{
-	(void)arg;
-	printf("euicc: reader %s\n", up ? "connected" : "gone");
-	fflush(stdout);
-}
-
-static void euicc_role_stop(struct serve_euicc *se)
-{
-	if (!se)
-		return;
-	card_vpcd_free(se->vpcd);
-	card_free(se->card);
-	euicc_free(se->euicc);
-	sgp_store_close(se->store);
-	sgp_pki_free(se->pki);
-	free(se);
-}
-
-/* The PKI in dir/pki: loaded, or generated on first start; the eUICC's
- * certificate is added (and the PKI saved) when it is missing. */
-static int euicc_role_pki(struct serve_euicc *se, const char *dir, const char *eid,
-			  enum sgp_pki_curve curve, size_t *idx)
-{
-	char path[PATH_MAX + 16], ci[PATH_MAX + 32];
-	const char *e;
-	size_t i, n;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/pki", dir);
-	snprintf(ci, sizeof(ci), "%s/ci.pem", path);
-	if (access(ci, F_OK) < 0) {
-		struct sgp_pki_gen_opts o = { .curve = curve, .eids = &eid, .n_eids = 1,
-					       .not_before = lab_pki_not_before() };
-
-		rc = sgp_pki_generate(&o, &se->pki);
-		if (rc == SGP_OK)
-			rc = sgp_pki_save(se->pki, path, false);
-		if (rc < 0) {
-			fprintf(stderr, "sgp32lab serve: cannot create the lab PKI in %s: %s\n", path,
-				sgp_strerror(rc));
-			return rc;
-		}
-		printf("  new lab PKI (%s) in %s\n", sgp_pki_curve_name(curve), path);
-	} else {
-		rc = sgp_pki_load(path, curve, &se->pki);
-		if (rc < 0) {
-			fprintf(stderr, "sgp32lab serve: cannot load the lab PKI in %s: %s\n", path,
-				sgp_strerror(rc));
-			return rc;
-		}
-	}
-	n = sgp_pki_euicc_count(se->pki);
-	for (i = 0; i < n; i++)
-		if (sgp_pki_euicc_get(se->pki, i, &e, NULL, NULL) == SGP_OK && !strcmp(e, eid))
-			break;
-	if (i == n) {
-		rc = sgp_pki_add_euicc(se->pki, eid);
-		if (rc == SGP_OK)
-			rc = sgp_pki_save(se->pki, path, true);
-		if (rc < 0) {
-			fprintf(stderr, "sgp32lab serve: cannot add an eUICC certificate for %s: %s\n",
-				eid, sgp_strerror(rc));
-			return rc;
-		}
-		printf("  eUICC certificate for %s added to %s\n", eid, path);
-	}
-	*idx = i;
-	return SGP_OK;
-}
-
-static int euicc_role_start(struct console *c, const char *dir, const char *eid,
-			    enum sgp_pki_curve curve, const char *hostport, bool listen)
-{
-	struct serve_euicc *se = calloc(1, sizeof(*se));
-	struct euicc_cfg cfg = { .eid = eid, .clock = c->lab->clock };
-	struct vpcd_endpoint ep = { .listen = listen, .cat = DEUICC };
-	char host[256], dbpath[PATH_MAX + 16], err[256];
-	X509 *ci = NULL;
-	size_t idx;
-	int rc;
-
-	if (!se)
-		return SGP_ERR_NOMEM;
-	if (lab_parse_hostport(hostport, host, sizeof(host), &ep.port) < 0) {
-		fprintf(stderr, "sgp32lab serve: '%s' is not HOST:PORT\n", hostport);
-		rc = SGP_ERR_INVAL;
-		goto out;
-	}
-	ep.host = host;
-	rc = euicc_role_pki(se, dir, eid, curve, &idx);
-	if (rc < 0)
-		goto out;
-	snprintf(dbpath, sizeof(dbpath), "%s/lab.db", dir);
-	rc = sgp_store_open(&se->store, dbpath, NULL, err, sizeof(err));
-	if (rc < 0) {
-		fprintf(stderr, "sgp32lab serve: cannot open %s: %s\n", dbpath, err);
-		goto out;
-	}
-	ci = sgp_pki_cert(se->pki, SGP_PKI_ROLE_CI);
-	cfg.store = se->store;
-	cfg.cert_eum = sgp_pki_cert(se->pki, SGP_PKI_ROLE_EUM);
-	cfg.ci = &ci;
-	cfg.n_ci = ci ? 1 : 0;
-	sgp_pki_euicc_get(se->pki, idx, NULL, &cfg.cert_euicc, &cfg.sk_euicc);
-	rc = euicc_open(&cfg, &se->euicc);
-	if (rc == SGP_OK)
-		rc = card_new(se->euicc, &se->card);
-	if (rc < 0) {
-		fprintf(stderr, "sgp32lab serve: cannot open the eUICC %s: %s\n", eid, sgp_strerror(rc));
-		goto out;
-	}
-	rc = card_vpcd_new(se->card, c->base, &ep, euicc_link, se, &se->vpcd);
-	if (rc < 0) {
-		fprintf(stderr, "sgp32lab serve: cannot %s %s: %s\n", listen ? "listen on" : "connect to",
-			hostport, sgp_strerror(rc));
-		goto out;
-	}
-	printf("  euicc %s: APDU socket (vpcd framing) %s %s:%u%s\n", eid,
-	       listen ? "listening on" : "connecting to", host, card_vpcd_port(se->vpcd),
-	       listen ? "" : ", reconnecting when the link drops");
-	printf("  euicc state: %s\n", dbpath);
-	c->euicc = se;
-	return SGP_OK;
-out:
-	euicc_role_stop(se);
-	return rc;
-}
-
 /* Close f, which got the trace or capture (wrc: how writing it went), and
  * say how it went. */
 static int written(FILE *f, int wrc, const char *what, const char *path)
@@ -803,9 +656,10 @@ int cmd_serve(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (role && !is_eim && !is_ipa && euicc_role_start(&c, dir, eid, (enum sgp_pki_curve)curve,
-				     listen_at ? listen_at : vpcd ? vpcd : "127.0.0.1:35963",
-				     listen_at != NULL) < 0) {
+	if (role && !is_eim && !is_ipa &&
+	    serve_euicc_start(c.lab, dir, eid, (enum sgp_pki_curve)curve,
+			      listen_at ? listen_at : vpcd ? vpcd : "127.0.0.1:35963",
+			      listen_at != NULL, &c.euicc) < 0) {
 		rc = EXIT_FAILURE;
 		goto out;
 	}
@@ -866,7 +720,7 @@ out:
 			a->reply(a->reply_arg, LAB_STEP_UNAVAILABLE, "the sandbox stopped");
 		api_line_free(a);
 	}
-	euicc_role_stop(c.euicc);
+	serve_euicc_stop(c.euicc);
 	serve_eim_stop(c.eim);
 	serve_ipa_stop(c.ipa);
 	if (c.lab)

@@ -31,7 +31,7 @@ int serve_eim_start(struct lab *lab, const char *dir, enum sgp_pki_curve curve,
 	if (!se)
 		return SGP_ERR_NOMEM;
 	snprintf(path, sizeof(path), "%s/pki", dir);
-	rc = serve_pki_open(path, curve, devices, &se->pki);
+	rc = serve_pki_open(path, curve, devices, NULL, NULL, &se->pki);
 	if (rc < 0)
 		goto fail;
 	store = lab_store(lab, err, sizeof(err));

@@ -216,7 +216,7 @@ int serve_ipa_start(struct lab *lab, const struct serve_ipa_cfg *cfg, struct ser
 		snprintf(si->eim_url, sizeof(si->eim_url), "%s", cfg->eim_url);
 	}
 	snprintf(path, sizeof(path), "%s/pki", cfg->dir);
-	rc = serve_pki_open(path, cfg->curve, 1, &si->pki);
+	rc = serve_pki_open(path, cfg->curve, 1, NULL, NULL, &si->pki);
 	if (rc < 0)
 		goto fail;
 	snprintf(si->ca, sizeof(si->ca), "%s/ci.pem", path);

@@ -11,13 +11,24 @@
 struct lab;
 struct serve_eim;
 struct serve_ipa;
+struct serve_euicc;
 
 /* DIR/pki of a role served on its own: loaded, or generated (with the
  * eUICC certificates of lab devices 1..devices, valid for scenarios that
- * load it too) and saved.  0, or a negative sgp_err after a message on
- * stderr (lab/serve_pki.c). */
+ * load it too) and saved; eid (may be NULL): its eUICC certificate is added
+ * when missing, *eid_idx its index.  0, or a negative sgp_err after a
+ * message on stderr (lab/serve_pki.c). */
 int serve_pki_open(const char *path, enum sgp_pki_curve curve, unsigned devices,
-		   struct sgp_pki **out);
+		   const char *eid, size_t *eid_idx, struct sgp_pki **out);
+
+/* --role euicc (lab/serve_euicc.c): one eUICC with EID eid (its certificate
+ * added to DIR/pki when missing, its state in DIR/lab.db) as a card on the
+ * vpcd socket: connecting to a reader at hostport (reconnecting when the
+ * link drops), or listening there.  0, or a negative sgp_err after a
+ * message on stderr. */
+int serve_euicc_start(struct lab *lab, const char *dir, const char *eid, enum sgp_pki_curve curve,
+		      const char *hostport, bool listen, struct serve_euicc **out);
+void serve_euicc_stop(struct serve_euicc *se);
 
 /* --role eim (lab/serve_eim.c): the lab's eIM with the PKI in DIR/pki
  * (generated on first start with the eUICC certificates of devices
