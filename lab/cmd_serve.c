@@ -10,58 +10,23 @@
  * (lab/serve_eim.c) or the IPA of one device (lab/serve_ipa.c). */
 #include "config.h"
 #include "lab/commands.h"
-#include "lab/console_edit.h"
 #include "lab/lab.h"
+#include "lab/serve_console.h"
 #include "lab/serve_roles.h"
-#include "lab/step_ctx.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/pki/pki.h"
 #include "core/trace/trace.h"
 
 #include <errno.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-struct console {
-	struct lab *lab;
-	struct serve_euicc *euicc;	/* NULL without --role euicc */
-	struct serve_eim *eim;		/* NULL without --role eim */
-	struct serve_ipa *ipa;		/* NULL without --role ipa */
-	struct event_base *base;
-	struct bufferevent *in;		/* stdin, unless it is a regular file */
-	struct evbuffer *lines;		/* input not yet run, one step at a time */
-	struct event *kick;		/* runs the next buffered line from the loop */
-	struct scn_step step;		/* the step being run */
-	struct step_ctx *ctx;
-	unsigned lineno;
-	bool busy;
-	bool eof;			/* no more input will come */
-	bool closed;			/* ...and all of it has run */
-	bool interactive;
-	struct console_edit *edit;	/* line editing on a terminal */
-	/* steps from the operator API (POST /api/v1/steps, lab/api_steps.c),
-	 * run in turn with the typed lines */
-	struct api_line *api_head, **api_tail;
-	struct api_line *api_cur;	/* the running step came from there */
-	struct lab_step_sink sink;
-};
-
-struct api_line {
-	struct api_line *next;
-	char *line;
-	lab_step_reply_fn reply;	/* NULL: the client went away */
-	void *reply_arg;
-};
 
 static void serve_usage(FILE *out)
 {
@@ -146,322 +111,14 @@ static void serve_usage(FILE *out)
 		"in turn with the console's lines.\n");
 }
 
-static void prompt(struct console *c)
-{
-	if (c->edit) {
-		console_edit_redraw(c->edit);	/* libedit draws the prompt */
-		return;
-	}
-	if (c->interactive) {
-		fputs("sgp32lab> ", stdout);
-		fflush(stdout);
-	}
-}
-
-static void api_line_free(struct api_line *a)
-{
-	if (!a)
-		return;
-	free(a->line);
-	free(a);
-}
-
-/* The API's step is over: tell its client (once). */
-static void api_answer(struct console *c, enum lab_step_outcome outcome, const char *msg)
-{
-	struct api_line *a = c->api_cur;
-
-	if (a && a->reply) {
-		a->reply(a->reply_arg, outcome, msg);
-		a->reply = NULL;
-	}
-}
-
-static void step_over(struct console *c)
-{
-	api_answer(c, LAB_STEP_REFUSED, "the step did not run");	/* if nobody answered yet */
-	api_line_free(c->api_cur);
-	c->api_cur = NULL;
-	scenario_free_words(c->step.argc, c->step.argv);
-	free(c->step.text);
-	memset(&c->step, 0, sizeof(c->step));
-	c->busy = false;
-	prompt(c);
-	event_active(c->kick, EV_TIMEOUT, 0);	/* the next buffered line */
-}
-
-static void console_step_done(struct step_ctx *ctx, bool ok)
-{
-	struct console *c = ctx->owner;
-
-	printf("%s%s%s\n", ok ? "ok" : "FAIL", ctx->msg[0] ? ": " : "", ctx->msg);
-	fflush(stdout);
-	api_answer(c, ok ? LAB_STEP_OK : LAB_STEP_FAILED, ctx->msg);
-	if (trace_enabled()) {
-		char outcome[sizeof(ctx->msg) + 8];
-
-		snprintf(outcome, sizeof(outcome), "%s%s%s", ok ? "ok" : "FAIL",
-			 ctx->msg[0] ? ": " : "", ctx->msg);
-		trace_mark_outcome(outcome);
-	}
-	step_over(c);
-	/* ctx stays with the console until exit: a late answer may still
-	 * name it (see step_ctx.h) */
-}
-
-/* A line that is no step to run: say why (to the API's client too). */
-static void refuse(struct console *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void refuse(struct console *c, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	printf("error: %s\n", msg);
-	fflush(stdout);
-	api_answer(c, LAB_STEP_REFUSED, msg);
-	step_over(c);
-}
-
-static void console_line(struct console *c, char *line)
-{
-	char err[512] = "";
-	const struct step_def *def;
-	struct step_ctx *ctx;
-	int argc;
-
-	c->lineno++;
-	argc = scenario_split_line(line, &c->step.argv, err, sizeof(err));
-	if (argc < 0) {
-		refuse(c, "%s", err);
-		return;
-	}
-	c->step.argc = argc;
-	if (argc == 0) {
-		if (c->api_cur)
-			refuse(c, "an empty step");
-		else
-			step_over(c);
-		return;
-	}
-	if (c->api_cur && (!strcmp(c->step.argv[0], "help") || !strcmp(c->step.argv[0], "quit") ||
-			   !strcmp(c->step.argv[0], "exit"))) {
-		refuse(c, "'%s' is for the console (the steps: sgp32lab run --steps)",
-		       c->step.argv[0]);
-		return;
-	}
-	if (!strcmp(c->step.argv[0], "help")) {
-		printf("Steps:\n");
-		step_registry_print(stdout);
-		printf("  quit\n      Stop the sandbox (Ctrl-C does the same).\n");
-		step_over(c);
-		return;
-	}
-	if (!strcmp(c->step.argv[0], "quit") || !strcmp(c->step.argv[0], "exit")) {
-		scenario_free_words(c->step.argc, c->step.argv);
-		memset(&c->step, 0, sizeof(c->step));
-		event_base_loopexit(c->base, NULL);
-		return;
-	}
-	c->step.line = c->lineno;
-	c->step.text = strdup(line);
-	def = step_lookup(&c->step);
-	if (!def) {
-		refuse(c, "unknown step '%s' (type help)", c->step.argv[0]);
-		return;
-	}
-	if (def->check && def->check(&c->step, err, sizeof(err)) < 0) {
-		refuse(c, "%s (usage: %s)", err, def->usage);
-		return;
-	}
-	c->step.def = def;
-	ctx = calloc(1, sizeof(*ctx));
-	if (!ctx) {
-		refuse(c, "out of memory");
-		return;
-	}
-	ctx->owner = c;
-	ctx->on_done = console_step_done;
-	ctx->next_owned = c->ctx;
-	c->ctx = ctx;
-	c->busy = true;
-	trace_mark(line);	/* the trace groups messages by console step */
-	step_start(c->lab, &c->step, ctx);
-}
-
-/* End of input: the sandbox stops, unless a role serves — then only the
- * console closes (serve run in the background, under a service manager). */
-static void console_closed(struct console *c)
-{
-	c->closed = true;
-	console_edit_free(c->edit);
-	c->edit = NULL;
-	if (!c->euicc && !c->eim && !c->ipa) {
-		event_base_loopexit(c->base, NULL);
-		return;
-	}
-	if (c->in) {
-		bufferevent_free(c->in);
-		c->in = NULL;
-	}
-	printf("console closed; serving until interrupted\n");
-	fflush(stdout);
-}
-
-/* Run buffered lines, one step at a time: the next line waits until the
- * running step has finished.  At end of input, stop once all have run. */
-static void console_next(evutil_socket_t fd, short what, void *arg)
-{
-	struct console *c = arg;
-	char *line;
-	size_t n;
-
-	(void)fd; (void)what;
-	if (c->busy)
-		return;
-	line = evbuffer_readln(c->lines, &n, EVBUFFER_EOL_ANY);
-	if (!line && c->eof && evbuffer_get_length(c->lines) > 0) {
-		/* the last line had no newline */
-		n = evbuffer_get_length(c->lines);
-		line = malloc(n + 1);
-		if (line) {
-			evbuffer_remove(c->lines, line, n);
-			line[n] = '\0';
-		}
-	}
-	if (line) {
-		console_line(c, line);	/* ends in step_over(), which kicks again */
-		free(line);
-		return;
-	}
-	if (c->api_head) {
-		c->api_cur = c->api_head;
-		c->api_head = c->api_cur->next;
-		if (!c->api_head)
-			c->api_tail = &c->api_head;
-		printf("api> %s\n", c->api_cur->line);
-		fflush(stdout);
-		console_line(c, c->api_cur->line);
-		return;
-	}
-	if (c->eof && !c->closed)
-		console_closed(c);
-}
-
-/* lab_step_sink: a step from the operator API joins the queue. */
-static int api_submit(void *arg, const char *line, lab_step_reply_fn reply, void *reply_arg)
-{
-	struct console *c = arg;
-	struct api_line *a = calloc(1, sizeof(*a));
-
-	if (!a || !(a->line = strdup(line))) {
-		free(a);
-		return -1;
-	}
-	a->reply = reply;
-	a->reply_arg = reply_arg;
-	*c->api_tail = a;
-	c->api_tail = &a->next;
-	event_active(c->kick, EV_TIMEOUT, 0);
-	return 0;
-}
-
-/* The client went away: drop its queued step, or forget to answer it. */
-static void api_cancel(void *arg, void *reply_arg)
-{
-	struct console *c = arg;
-
-	for (struct api_line **p = &c->api_head; *p; p = &(*p)->next) {
-		if ((*p)->reply_arg != reply_arg)
-			continue;
-		struct api_line *a = *p;
-
-		*p = a->next;
-		if (c->api_tail == &a->next)
-			c->api_tail = p;
-		api_line_free(a);
-		return;
-	}
-	if (c->api_cur && c->api_cur->reply_arg == reply_arg)
-		c->api_cur->reply = NULL;
-}
-
-static void console_read(struct bufferevent *bev, void *arg)
-{
-	struct console *c = arg;
-	struct evbuffer_ptr eol;
-
-	evbuffer_add_buffer(c->lines, bufferevent_get_input(bev));
-	/* only an unfinished line can be too long */
-	eol = evbuffer_search_eol(c->lines, NULL, NULL, EVBUFFER_EOL_ANY);
-	if (eol.pos < 0 && evbuffer_get_length(c->lines) > SCN_MAX_LINE) {
-		printf("error: line longer than %d characters, dropped\n", SCN_MAX_LINE);
-		evbuffer_drain(c->lines, evbuffer_get_length(c->lines));
-	}
-	event_active(c->kick, EV_TIMEOUT, 0);
-}
-
-
-/* A line typed at the terminal (line editing on), or its end. */
-static void console_edit_line(void *arg, const char *line)
-{
-	struct console *c = arg;
-
-	if (!line)
-		c->eof = true;
-	else if (strlen(line) > SCN_MAX_LINE)
-		printf("error: line longer than %d characters, dropped\n", SCN_MAX_LINE);
-	else
-		evbuffer_add_printf(c->lines, "%s\n", line);
-	event_active(c->kick, EV_TIMEOUT, 0);
-}
-
-static void console_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct console *c = arg;
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-		c->eof = true;
-		event_active(c->kick, EV_TIMEOUT, 0);
-	}
-}
-
-/* A regular file on stdin (serve < steps.txt): epoll cannot watch it, so it
- * is read at once; it is bounded like a scenario file. */
-static int read_stdin_file(struct console *c)
-{
-	char chunk[4096];
-	ssize_t n;
-
-	while ((n = read(STDIN_FILENO, chunk, sizeof(chunk))) > 0) {
-		if (evbuffer_get_length(c->lines) + (size_t)n > SCN_MAX_FILE) {
-			fprintf(stderr, "sgp32lab serve: standard input larger than %u bytes\n",
-				SCN_MAX_FILE);
-			return -1;
-		}
-		evbuffer_add(c->lines, chunk, (size_t)n);
-	}
-	c->eof = true;
-	return n < 0 ? -1 : 0;
-}
-
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct console *c = arg;
+	struct event_base *base = arg;
+
 	(void)what;
-	fprintf(stderr, "\nsgp32lab serve: %s, shutting down\n", sig == SIGINT ? "interrupted" : "terminated");
-	event_base_loopexit(c->base, NULL);
-}
-
-static bool stdin_pollable(void)
-{
-	struct stat st;
-
-	if (isatty(STDIN_FILENO))
-		return true;
-	return fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode);
+	fprintf(stderr, "\nsgp32lab serve: %s, shutting down\n",
+		sig == SIGINT ? "interrupted" : "terminated");
+	event_base_loopexit(base, NULL);
 }
 
 /* Close f, which got the trace or capture (wrc: how writing it went), and
@@ -507,9 +164,13 @@ int cmd_serve(int argc, char **argv)
 	unsigned n_devices = 1, interval_s = 10;
 	bool is_eim, is_ipa;
 	int curve = SGP_PKI_CURVE_NIST;
-	struct console c = { 0 };
+	struct event_base *base = NULL;
+	struct lab *lab = NULL;
+	struct serve_console *console = NULL;
+	struct serve_euicc *euicc = NULL;
+	struct serve_eim *eim = NULL;
+	struct serve_ipa *ipa = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
-	struct stat st_in;
 	int opt, verbose = 0, rc = EXIT_USAGE;
 
 	optind = 1;
@@ -628,18 +289,15 @@ int cmd_serve(int argc, char **argv)
 	if (trace_file || pcap_file)
 		trace_start(0);
 
-	c.base = event_base_new();
-	c.lab = c.base ? lab_new(c.base, false, dir) : NULL;
-	if (!c.lab) {
+	base = event_base_new();
+	lab = base ? lab_new(base, false, dir) : NULL;
+	if (!lab) {
 		fprintf(stderr, "sgp32lab serve: cannot set up the lab in %s\n", dir);
 		goto out;
 	}
-	c.api_tail = &c.api_head;
-	c.sink = (struct lab_step_sink){ .submit = api_submit, .cancel = api_cancel, .arg = &c };
-	c.lab->step_sink = &c.sink;
 	printf("sgp32lab %s sandbox\n  lab folder: %s\n", PACKAGE_VERSION, dir);
-	if (is_eim && serve_eim_start(c.lab, dir, (enum sgp_pki_curve)curve, n_devices, esipa_host,
-				      esipa_port, api_host, api_port, &c.eim) < 0) {
+	if (is_eim && serve_eim_start(lab, dir, (enum sgp_pki_curve)curve, n_devices, esipa_host,
+				      esipa_port, api_host, api_port, &eim) < 0) {
 		rc = EXIT_FAILURE;
 		goto out;
 	}
@@ -651,100 +309,45 @@ int cmd_serve(int argc, char **argv)
 			.interval_s = interval_s,
 		};
 
-		if (serve_ipa_start(c.lab, &icfg, &c.ipa) < 0) {
+		if (serve_ipa_start(lab, &icfg, &ipa) < 0) {
 			rc = EXIT_FAILURE;
 			goto out;
 		}
 	}
 	if (role && !is_eim && !is_ipa &&
-	    serve_euicc_start(c.lab, dir, eid, (enum sgp_pki_curve)curve,
+	    serve_euicc_start(lab, dir, eid, (enum sgp_pki_curve)curve,
 			      listen_at ? listen_at : vpcd ? vpcd : "127.0.0.1:35963",
-			      listen_at != NULL, &c.euicc) < 0) {
+			      listen_at != NULL, &euicc) < 0) {
 		rc = EXIT_FAILURE;
 		goto out;
 	}
-	c.interactive = isatty(STDIN_FILENO);
-	c.lines = evbuffer_new();
-	c.kick = event_new(c.base, -1, 0, console_next, &c);
-	sigint = evsignal_new(c.base, SIGINT, on_signal, &c);
-	sigterm = evsignal_new(c.base, SIGTERM, on_signal, &c);
-	if (!c.lines || !c.kick || !sigint || !sigterm) {
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	if (!sigint || !sigterm || serve_console_new(lab, base, role != NULL, &console) < 0) {
 		fprintf(stderr, "sgp32lab serve: cannot set up the console\n");
 		goto out;
 	}
-	if (c.interactive) {
-		char hist[4200];
-
-		snprintf(hist, sizeof(hist), "%s/history", dir);
-		if (console_edit_start(c.base, "sgp32lab> ", hist, console_edit_line, &c,
-				       &c.edit) < 0)
-			c.interactive = false;	/* plain reading below */
-	}
-	if (c.edit) {
-		/* libedit reads the terminal */
-	} else if (fstat(STDIN_FILENO, &st_in) == 0 && S_ISREG(st_in.st_mode)) {
-		if (read_stdin_file(&c) < 0)
-			goto out;
-	} else if (stdin_pollable()) {
-		c.in = bufferevent_socket_new(c.base, STDIN_FILENO, 0);
-		if (!c.in) {
-			fprintf(stderr, "sgp32lab serve: cannot read standard input\n");
-			goto out;
-		}
-		bufferevent_setcb(c.in, console_read, NULL, console_event, &c);
-		if (bufferevent_enable(c.in, EV_READ) < 0)
-			c.eof = true;
-	} else {
-		/* /dev/null and the like (serve started in the background):
-		 * an input that has ended */
-		c.eof = true;
-	}
+	if (serve_console_start(console, dir) < 0)
+		goto out;
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
-	event_active(c.kick, EV_TIMEOUT, 0);
-
-	printf("  type `help` for the steps, `quit` to stop\n");
-	fflush(stdout);
-	prompt(&c);
-	event_base_dispatch(c.base);
+	event_base_dispatch(base);
 	rc = 0;
 out:
-	console_edit_free(c.edit);
-	api_answer(&c, LAB_STEP_UNAVAILABLE, "the sandbox stopped");
-	api_line_free(c.api_cur);
-	while (c.api_head) {
-		struct api_line *a = c.api_head;
-
-		c.api_head = a->next;
-		if (a->reply)
-			a->reply(a->reply_arg, LAB_STEP_UNAVAILABLE, "the sandbox stopped");
-		api_line_free(a);
-	}
-	serve_euicc_stop(c.euicc);
-	serve_eim_stop(c.eim);
-	serve_ipa_stop(c.ipa);
-	if (c.lab)
-		step_tables_teardown(c.lab);
-	lab_free(c.lab);
-	while (c.ctx) {
-		struct step_ctx *next = c.ctx->next_owned;
-		free(c.ctx);
-		c.ctx = next;
-	}
-	scenario_free_words(c.step.argc, c.step.argv);
-	free(c.step.text);
-	if (c.in)
-		bufferevent_free(c.in);
-	if (c.kick)
-		event_free(c.kick);
-	if (c.lines)
-		evbuffer_free(c.lines);
+	serve_console_stop(console);
+	serve_euicc_stop(euicc);
+	serve_eim_stop(eim);
+	serve_ipa_stop(ipa);
+	if (lab)
+		step_tables_teardown(lab);
+	lab_free(lab);
+	serve_console_free(console);
 	if (sigint)
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
-	if (c.base)
-		event_base_free(c.base);
+	if (base)
+		event_base_free(base);
 	if (pcap_file &&
 	    written(pcap_file, trace_pcap_write(pcap_file, false), "capture", pcap) < 0)
 		rc = EXIT_FAILURE;
