@@ -1,7 +1,7 @@
 /* sgp32lab: unit tests for the eIM's ESipa server (eim/esipa_server.c,
  * eim/registry.c) — a real HTTPS eIM on 127.0.0.1, the test plays the IPA
  * over HTTP and hands the packages to the eUICC model in-process */
-#include "euicc_testbed.h"
+#include "eim_testbed.h"
 #include "eim/esipa_server.h"
 #include "eim/package.h"
 #include "eim/registry.h"
@@ -14,9 +14,6 @@
 #include "core/ids.h"
 #include "testutil.h"
 
-#include "AddInitialEimRequest.h"
-#include "AddInitialEimResponse.h"
-#include "EimConfigurationData.h"
 #include "EsipaMessageFromEimToIpa.h"
 #include "EsipaMessageFromIpaToEim.h"
 #include "EuiccPackageRequest.h"
@@ -52,34 +49,6 @@ struct reply {
 	struct sgp_buf body;
 };
 
-/* AddInitialEim: the eUICC trusts the lab's eIM key and gives a token. */
-static void add_initial_eim(struct lab *l)
-{
-	struct eim_config c = { .eim_id = EIM_ID, .eim_fqdn = "127.0.0.1", .has_counter = true,
-				.counter = 0, .request_association_token = true,
-				.public_key = l->eim_key };
-	struct sgp_buf cfg = SGP_BUF_INIT;
-	AddInitialEimRequest_t req = { 0 };
-	AddInitialEimResponse_t *rsp = NULL;
-	EimConfigurationData_t *d = NULL;
-	struct der_error err;
-
-	ck_assert_int_eq(eim_config_encode(&c, &cfg), SGP_OK);
-	ck_assert_int_eq(sgp_der_decode(&asn_DEF_EimConfigurationData, cfg.data, cfg.len, (void **)&d,
-					&err), SGP_OK);
-	ck_assert_int_eq(ASN_SEQUENCE_ADD(&req.eimConfigurationDataList.list, d), 0);
-	testbed_call(&l->tb, &asn_DEF_AddInitialEimRequest, &req, &asn_DEF_AddInitialEimResponse,
-		     (void **)&rsp);
-	ck_assert_int_eq(rsp->present, AddInitialEimResponse_PR_addInitialEimOk);
-	ck_assert_int_eq(rsp->choice.addInitialEimOk.list.array[0]->present,
-			 AddInitialEimResponse__addInitialEimOk__Member_PR_associationToken);
-	l->token = rsp->choice.addInitialEimOk.list.array[0]->choice.associationToken;
-	ck_assert_int_gt(l->token, 0);
-	ASN_STRUCT_FREE(asn_DEF_AddInitialEimResponse, rsp);
-	ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_AddInitialEimRequest, &req);
-	sgp_buf_free(&cfg);
-}
-
 static void lab_init(struct lab *l)
 {
 	char cert[128], key[128], ca[128];
@@ -95,7 +64,8 @@ static void lab_init(struct lab *l)
 	snprintf(l->eid, sizeof(l->eid), "%s", l->tb.eid);
 	ck_assert_int_eq(sgp_key_from_evp(sgp_pki_key(l->tb.pki, SGP_PKI_ROLE_EIM), &l->eim_key), SGP_OK);
 	ck_assert_int_eq(sgp_pki_euicc_get(l->tb.pki, 0, NULL, &l->euicc_cert, NULL), SGP_OK);
-	add_initial_eim(l);
+	/* the eUICC trusts the lab's eIM key and gives a token */
+	l->token = testbed_add_initial_eim(&l->tb, EIM_ID, "127.0.0.1", l->eim_key);
 	testbed_put_profile(&l->tb, ICCID_A, EUICC_PROFILE_ENABLED, EUICC_CLASS_OPERATIONAL, 1);
 	testbed_put_profile(&l->tb, ICCID_B, EUICC_PROFILE_DISABLED, EUICC_CLASS_OPERATIONAL, 2);
 

@@ -3,7 +3,7 @@
  * procedure against a small ES9+ server built from the SM-DP+'s signing and
  * BPP code. */
 #include "testutil.h"
-#include "euicc_testbed.h"
+#include "ipa_testbed.h"
 #include "ipa/apdu_transport.h"
 #include "ipa/download.h"
 #include "ipa/download_notify.h"
@@ -46,21 +46,13 @@ struct bed {
 
 static void bed_init(struct bed *b, const char *curve)
 {
-	struct vpcd_endpoint rep = { .host = "127.0.0.1", .cat = DIPA, .reconnect_ms = 5 };
-	struct ipa_es10_cfg cfg = { 0 };
-
 	memset(b, 0, sizeof(*b));
 	b->raw_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	testbed_init(&b->tb, curve, false);
 	b->base = event_base_new();
 	ck_assert_ptr_nonnull(b->base);
-	testbed_card_listen(&b->tb, b->base, &b->tc);
-	rep.port = vpcd_card_port(b->tc.vc);
-	ck_assert_int_eq(ipa_transport_vpcd_new(b->base, &rep, &b->t), SGP_OK);
-	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && vpcd_card_linked(b->tc.vc));
-	cfg.clock = b->tb.clock;
-	ck_assert_int_eq(ipa_es10_new(b->t, &cfg, &b->es10), SGP_OK);
+	testbed_ipa_reader(&b->tb, b->base, &b->tc, &b->t, &b->es10);
 }
 
 static void bed_free(struct bed *b)
@@ -252,7 +244,6 @@ START_TEST(test_es10_timeout)
 	struct answer a = { 0 }, q = { 0 };
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
-	struct vpcd_endpoint rep = { .host = "127.0.0.1", .cat = DIPA, .reconnect_ms = 5 };
 	struct ipa_es10_cfg cfg = { .apdu_timeout_ms = 2000 };
 
 	bed_init(&b, "nist");
@@ -263,11 +254,8 @@ START_TEST(test_es10_timeout)
 	ck_assert_int_eq(bind(b.raw_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	ck_assert_int_eq(listen(b.raw_fd, 4), 0);
 	ck_assert_int_eq(getsockname(b.raw_fd, (struct sockaddr *)&sa, &sl), 0);
-	rep.port = ntohs(sa.sin_port);
-	ck_assert_int_eq(ipa_transport_vpcd_new(b.base, &rep, &b.t), SGP_OK);
-	RUN_UNTIL(&b, b.t->ops->ready(b.t->impl));
-	cfg.clock = b.tb.clock;
-	ck_assert_int_eq(ipa_es10_new(b.t, &cfg, &b.es10), SGP_OK);
+	/* no vpcd_card at the other end: wait for the reader only */
+	testbed_ipa_connect(&b.tb, b.base, ntohs(sa.sin_port), NULL, &cfg, &b.t, &b.es10);
 	es10_hex(&b, "BF3E035C015A", &a);
 	es10_hex(&b, "BF2D00", &q);
 	/* let the APDU go out; nothing comes back */

@@ -2,7 +2,7 @@
  * download of the event's profile from a real SM-DP+, with the simulated
  * eUICC behind a vpcd socket — all over real sockets on 127.0.0.1. */
 #include "testutil.h"
-#include "euicc_testbed.h"
+#include "ipa_testbed.h"
 #include "ipa/apdu_transport.h"
 #include "ipa/discovery.h"
 #include "ipa/download.h"
@@ -99,8 +99,6 @@ static const struct vpcd_card_ops vc_ops = {
 static void setup(void)
 {
 	struct vpcd_endpoint ep = { .host = "127.0.0.1", .port = 0, .listen = true, .cat = DEUICC };
-	struct vpcd_endpoint rep = { .host = "127.0.0.1", .cat = DIPA, .reconnect_ms = 5 };
-	struct ipa_es10_cfg ecfg = { 0 };
 	static char ds_cert[128], ds_key[128], dp_cert[128], dp_key[128], ca[128];
 	struct http_tls_cfg ds_tls = { .cert_file = ds_cert, .key_file = ds_key };
 	struct http_tls_cfg dp_tls = { .cert_file = dp_cert, .key_file = dp_key };
@@ -129,11 +127,7 @@ static void setup(void)
 	/* the card */
 	ck_assert_int_eq(card_new(L.tb.euicc, &L.card), SGP_OK);
 	ck_assert_int_eq(vpcd_card_new(L.base, &ep, &vc_ops, NULL, &L.vc), SGP_OK);
-	rep.port = vpcd_card_port(L.vc);
-	ck_assert_int_eq(ipa_transport_vpcd_new(L.base, &rep, &L.t), SGP_OK);
-	RUN_UNTIL(L.t->ops->ready(L.t->impl) && vpcd_card_linked(L.vc));
-	ecfg.clock = L.tb.clock;
-	ck_assert_int_eq(ipa_es10_new(L.t, &ecfg, &L.es10), SGP_OK);
+	testbed_ipa_connect(&L.tb, L.base, vpcd_card_port(L.vc), L.vc, NULL, &L.t, &L.es10);
 	/* the SM-DS */
 	dscfg.base = L.base;
 	dscfg.clock = L.tb.clock;

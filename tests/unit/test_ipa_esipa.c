@@ -3,7 +3,8 @@
  * signed with eim/package.c and the lab PKI's eIM key), the eUICC a real
  * sim/card on the vpcd socket. */
 #include "testutil.h"
-#include "euicc_testbed.h"
+#include "eim_testbed.h"
+#include "ipa_testbed.h"
 #include "http_testcerts.h"
 #include "eim/package.h"
 #include "ipa/apdu_transport.h"
@@ -13,7 +14,6 @@
 #include "ipa/esipa_messages.h"
 #include "sim/euicc.h"
 #include "sim/euicc_int.h"	/* white-box: profiles put into the store */
-#include "core/apdu/vpcd.h"
 #include "core/clock.h"
 #include "core/crypto/key.h"
 #include "core/der/der.h"
@@ -21,9 +21,6 @@
 #include "core/ids.h"
 #include "core/http/http.h"
 
-#include "AddInitialEimRequest.h"
-#include "AddInitialEimResponse.h"
-#include "EimConfigurationData.h"
 #include "EsipaMessageFromEimToIpa.h"
 #include "EsipaMessageFromIpaToEim.h"
 #include "EuiccPackageResult.h"
@@ -230,35 +227,6 @@ out:
 
 /* ------------------------------------------------------------------ set up */
 
-/* AddInitialEim: the eUICC trusts the lab PKI's eIM key (SGP.32 5.9.18) */
-static void add_initial_eim(struct bed *b)
-{
-	struct eim_config c = { .eim_id = EIM_ID, .eim_fqdn = EIM_ID, .has_counter = true,
-				.counter = 0, .request_association_token = true,
-				.public_key = b->eim_key };
-	AddInitialEimRequest_t req;
-	AddInitialEimResponse_t *rsp = NULL;
-	EimConfigurationData_t *cfg = NULL;
-	struct sgp_buf der = SGP_BUF_INIT;
-	struct der_error err;
-
-	memset(&req, 0, sizeof(req));
-	ck_assert_int_eq(eim_config_encode(&c, &der), SGP_OK);
-	ck_assert_int_eq(sgp_der_decode(&asn_DEF_EimConfigurationData, der.data, der.len,
-					(void **)&cfg, &err), SGP_OK);
-	ck_assert_int_eq(ASN_SEQUENCE_ADD(&req.eimConfigurationDataList.list, cfg), 0);
-	testbed_call(&b->tb, &asn_DEF_AddInitialEimRequest, &req, &asn_DEF_AddInitialEimResponse,
-		     (void **)&rsp);
-	ck_assert_int_eq(rsp->present, AddInitialEimResponse_PR_addInitialEimOk);
-	ck_assert_int_eq(rsp->choice.addInitialEimOk.list.count, 1);
-	ck_assert_int_eq(rsp->choice.addInitialEimOk.list.array[0]->present,
-			 AddInitialEimResponse__addInitialEimOk__Member_PR_associationToken);
-	b->token = rsp->choice.addInitialEimOk.list.array[0]->choice.associationToken;
-	ASN_STRUCT_FREE(asn_DEF_AddInitialEimResponse, rsp);
-	ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_AddInitialEimRequest, &req);
-	sgp_buf_free(&der);
-}
-
 static void poll_done(void *arg, const struct ipa_eim_poll_result *res)
 {
 	struct bed *b = arg;
@@ -289,8 +257,6 @@ static uint16_t dead_port(void)
 
 static void bed_init(struct bed *b, enum eim_mode mode, bool reachable)
 {
-	struct vpcd_endpoint rep = { .host = "127.0.0.1", .cat = DIPA, .reconnect_ms = 5 };
-	struct ipa_es10_cfg ecfg = { 0 };
 	struct http_tls_cfg stls = { 0 }, ctls = { 0 };
 	struct http_server_cfg scfg = { .name = "fake-eim", .tls = &stls };
 	struct http_client_cfg ccfg = { .name = "ipa-esipa", .tls = &ctls };
@@ -304,18 +270,14 @@ static void bed_init(struct bed *b, enum eim_mode mode, bool reachable)
 	ck_assert_int_eq(sgp_key_from_evp(sgp_pki_key(b->tb.pki, SGP_PKI_ROLE_EIM), &b->eim_key),
 			 SGP_OK);
 	ck_assert_int_eq(sgp_pki_euicc_get(b->tb.pki, 0, NULL, &b->euicc_cert, NULL), SGP_OK);
-	add_initial_eim(b);
+	/* the eUICC trusts the lab PKI's eIM key (SGP.32 5.9.18) */
+	b->token = testbed_add_initial_eim(&b->tb, EIM_ID, EIM_ID, b->eim_key);
 	testbed_put_profile(&b->tb, ICCID_A, EUICC_PROFILE_ENABLED, EUICC_CLASS_OPERATIONAL, 1);
 	testbed_put_profile(&b->tb, ICCID_B, EUICC_PROFILE_DISABLED, EUICC_CLASS_OPERATIONAL, 2);
 
 	b->base = event_base_new();
 	ck_assert_ptr_nonnull(b->base);
-	testbed_card_listen(&b->tb, b->base, &b->tc);
-	rep.port = vpcd_card_port(b->tc.vc);
-	ck_assert_int_eq(ipa_transport_vpcd_new(b->base, &rep, &b->t), SGP_OK);
-	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && vpcd_card_linked(b->tc.vc));
-	ecfg.clock = b->tb.clock;
-	ck_assert_int_eq(ipa_es10_new(b->t, &ecfg, &b->es10), SGP_OK);
+	testbed_ipa_reader(&b->tb, b->base, &b->tc, &b->t, &b->es10);
 
 	snprintf(b->dir, sizeof(b->dir), "/tmp/test_ipa_esipa.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(b->dir));

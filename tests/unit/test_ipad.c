@@ -4,7 +4,8 @@
  * round trip, acknowledgements, a result lost on the way, fallback and the
  * return from it, and eIMs that misbehave. */
 #include "testutil.h"
-#include "euicc_testbed.h"
+#include "eim_testbed.h"
+#include "ipa_testbed.h"
 #include "eim/esipa_push.h"
 #include "eim/esipa_server.h"
 #include "eim/package.h"
@@ -15,17 +16,11 @@
 #include "ipa/ipad.h"
 #include "sim/euicc.h"
 #include "sim/euicc_int.h"	/* white-box: eid_bcd */
-#include "core/apdu/vpcd.h"
 #include "core/clock.h"
 #include "core/crypto/key.h"
-#include "core/der/der.h"
 #include "core/err.h"
 #include "core/http/http.h"
 #include "core/ids.h"
-
-#include "AddInitialEimRequest.h"
-#include "AddInitialEimResponse.h"
-#include "EimConfigurationData.h"
 
 #include <event2/event.h>
 #include <signal.h>
@@ -72,31 +67,6 @@ struct bed {
 
 /* ------------------------------------------------------------------ set up */
 
-static void add_initial_eim(struct bed *b)
-{
-	struct eim_config c = { .eim_id = EIM_ID, .eim_fqdn = "127.0.0.1", .has_counter = true,
-				.counter = 0, .request_association_token = true,
-				.public_key = b->eim_key };
-	struct sgp_buf cfg = SGP_BUF_INIT;
-	AddInitialEimRequest_t req = { 0 };
-	AddInitialEimResponse_t *rsp = NULL;
-	EimConfigurationData_t *d = NULL;
-	struct der_error err;
-
-	ck_assert_int_eq(eim_config_encode(&c, &cfg), SGP_OK);
-	ck_assert_int_eq(sgp_der_decode(&asn_DEF_EimConfigurationData, cfg.data, cfg.len,
-					(void **)&d, &err), SGP_OK);
-	ck_assert_int_eq(ASN_SEQUENCE_ADD(&req.eimConfigurationDataList.list, d), 0);
-	testbed_call(&b->tb, &asn_DEF_AddInitialEimRequest, &req, &asn_DEF_AddInitialEimResponse,
-		     (void **)&rsp);
-	ck_assert_int_eq(rsp->present, AddInitialEimResponse_PR_addInitialEimOk);
-	b->token = rsp->choice.addInitialEimOk.list.array[0]->choice.associationToken;
-	ck_assert_int_gt(b->token, 0);
-	ASN_STRUCT_FREE(asn_DEF_AddInitialEimResponse, rsp);
-	ASN_STRUCT_FREE_CONTENTS_ONLY(asn_DEF_AddInitialEimRequest, &req);
-	sgp_buf_free(&cfg);
-}
-
 static void ipad_start(struct bed *b);
 
 static void run_done(void *arg, const struct ipad_result *res)
@@ -112,13 +82,11 @@ static void run_done(void *arg, const struct ipad_result *res)
  * device registered, the IPAd polling the eIM. */
 static void bed_init(struct bed *b, int sign_role)
 {
-	struct vpcd_endpoint rep = { .host = "127.0.0.1", .cat = DIPA, .reconnect_ms = 5 };
 	char cert[128], key[128], ca[128];
 	struct http_tls_cfg stls = { .cert_file = cert, .key_file = key };
 	struct http_tls_cfg ctls = { .ca_file = ca };
 	struct http_client_cfg ccfg = { .name = "ipa", .tls = &ctls };
 	struct eim_server_cfg cfg = { .eim_id = EIM_ID, .http = { .name = "eim", .tls = &stls } };
-	struct ipa_es10_cfg ecfg = { 0 };
 	int err;
 
 	memset(b, 0, sizeof(*b));
@@ -130,18 +98,13 @@ static void bed_init(struct bed *b, int sign_role)
 	ck_assert_int_eq(sgp_key_from_evp(sgp_pki_key(b->tb.pki, sign_role), &b->sign_key),
 			 SGP_OK);
 	ck_assert_int_eq(sgp_pki_euicc_get(b->tb.pki, 0, NULL, &b->euicc_cert, NULL), SGP_OK);
-	add_initial_eim(b);
+	b->token = testbed_add_initial_eim(&b->tb, EIM_ID, "127.0.0.1", b->eim_key);
 	testbed_put_profile(&b->tb, ICCID_A, EUICC_PROFILE_ENABLED, EUICC_CLASS_OPERATIONAL, 1);
 	testbed_put_profile(&b->tb, ICCID_B, EUICC_PROFILE_DISABLED, EUICC_CLASS_OPERATIONAL, 2);
 
 	b->base = event_base_new();
 	ck_assert_ptr_nonnull(b->base);
-	testbed_card_listen(&b->tb, b->base, &b->tc);
-	rep.port = vpcd_card_port(b->tc.vc);
-	ck_assert_int_eq(ipa_transport_vpcd_new(b->base, &rep, &b->t), SGP_OK);
-	RUN_UNTIL(b, b->t->ops->ready(b->t->impl) && vpcd_card_linked(b->tc.vc));
-	ecfg.clock = b->tb.clock;
-	ck_assert_int_eq(ipa_es10_new(b->t, &ecfg, &b->es10), SGP_OK);
+	testbed_ipa_reader(&b->tb, b->base, &b->tc, &b->t, &b->es10);
 
 	snprintf(b->dir, sizeof(b->dir), "/tmp/sgp32lab-ipad-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(b->dir));
